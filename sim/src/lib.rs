@@ -1,0 +1,4 @@
+//! placeholder
+pub mod ids;
+pub mod model;
+pub mod xml;
