@@ -378,6 +378,34 @@ impl MailboxState {
         Some(self.insert_item(item))
     }
 
+    /// Deletes a folder, everything below it and every item in them, recording the deletions.
+    pub fn delete_folder_tree(&mut self, seq: u64) {
+        let mut doomed = self.descendants(seq);
+        doomed.push(seq);
+        for folder_seq in doomed {
+            let items: Vec<u64> = self
+                .folders
+                .get(&folder_seq)
+                .map(|folder| folder.items.iter().map(|(_, item)| *item).collect())
+                .unwrap_or_default();
+            for item in items {
+                self.delete_item(item);
+            }
+            if let Some(folder) = self.folders.remove(&folder_seq) {
+                self.folder_changes.remove(&folder.last_change);
+                let change = self.next_change();
+                self.folder_changes.insert(
+                    change,
+                    FolderChange {
+                        folder_seq,
+                        created_change: folder.created_change,
+                        deleted: true,
+                    },
+                );
+            }
+        }
+    }
+
     /// Assigns a new rule id.
     pub fn next_rule_id(&mut self) -> String {
         let id = self.next_rule_id;

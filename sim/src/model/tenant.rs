@@ -69,7 +69,7 @@ pub struct AdminAccount {
 }
 
 /// What a mailbox is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MailboxKind {
     /// A person's mailbox.

@@ -1,0 +1,144 @@
+//! Full-fidelity transfer: `ExportItems` and `UploadItems`.
+
+use base64::Engine;
+use bytes::Bytes;
+
+use super::context::{item_id_attrs, resolve_folder, resolve_item, OpContext};
+use super::folder_ops::required;
+use super::item_build::{check_storage, item_from_upload};
+use super::item_ops::read_item;
+use super::soap::{error_message, response_end, response_start, success_start, EwsError};
+use super::OpError;
+use crate::export_stream::{decode, encode, ImportedItem};
+use crate::model::Item;
+use crate::xml::{Element, XmlWriter};
+
+/// `ExportItems`: each item as opaque export data.
+pub fn export_items(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+    let ids = required(request, "ItemIds")?;
+    let mut state = ctx.mailbox.lock();
+    response_start(writer, "ExportItems");
+    for id in &ids.children {
+        match read_item(ctx, &mut state, id) {
+            Ok(seq) => {
+                let item = &state.items[&seq];
+                let data = encode(item);
+                ctx.mailbox
+                    .counters
+                    .add("export.bytes", data.iter().map(|part| part.len() as u64).sum());
+                ctx.count("export.items");
+                success_start(writer, "m:ExportItemsResponseMessage");
+                let (item_id, change_key) = item_id_attrs(ctx.mailbox, seq, item.last_change);
+                writer.empty("m:ItemId", &[("Id", &item_id), ("ChangeKey", &change_key)]);
+                writer.open("m:Data", &[]);
+                writer.base64(&data);
+                writer.close("m:Data");
+                writer.close("m:ExportItemsResponseMessage");
+            }
+            Err(error) => error_message(writer, "m:ExportItemsResponseMessage", &error),
+        }
+    }
+    response_end(writer, "ExportItems");
+    Ok(())
+}
+
+/// One `UploadItems` entry, decoded.
+struct Upload {
+    action: String,
+    imported: ImportedItem,
+    raw: Bytes,
+}
+
+/// `UploadItems`: creates (or updates) items from export data. `CreateNew` always makes a new
+/// item with a new id, as Exchange does; uploading the same data twice makes two items.
+pub fn upload_items(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+    let items = required(request, "Items")?;
+    let decoded: Vec<Result<Upload, EwsError>> = items.children.iter().map(decode_upload).collect();
+    let total: u64 = decoded
+        .iter()
+        .flatten()
+        .map(|upload| upload.raw.len() as u64)
+        .sum();
+    ctx.sim
+        .throttle
+        .admit_import(ctx.mailbox.guid, total)
+        .map_err(OpError::Throttled)?;
+    let mut state = ctx.mailbox.lock();
+    response_start(writer, "UploadItems");
+    for (element, upload) in items.children.iter().zip(decoded) {
+        let result = upload.and_then(|upload| {
+            let folder = resolve_folder(
+                ctx.mailbox,
+                &state,
+                element.child("ParentFolderId").ok_or_else(|| {
+                    EwsError::new("ErrorInvalidRequest", "The upload item has no ParentFolderId.")
+                })?,
+            )?;
+            let existing = element
+                .child("ItemId")
+                .map(|id| resolve_item(ctx.mailbox, &state, id));
+            let item = item_from_upload(upload.imported, upload.raw, folder, ctx.now);
+            match (upload.action.as_str(), existing) {
+                ("CreateNew", _) | ("UpdateOrCreate", None | Some(Err(_))) => {
+                    check_storage(ctx, &state, item.size())?;
+                    Ok(state.insert_item(item))
+                }
+                ("Update" | "UpdateOrCreate", Some(Ok(seq))) => {
+                    check_storage(ctx, &state, item.size().saturating_sub(state.items[&seq].size()))?;
+                    state.update_item(seq, ctx.now, |stored| {
+                        *stored = Item {
+                            seq: stored.seq,
+                            folder: stored.folder,
+                            created: stored.created,
+                            created_change: stored.created_change,
+                            ..item
+                        }
+                    });
+                    Ok(seq)
+                }
+                ("Update", Some(Err(error))) => Err(error),
+                ("Update", None) => Err(EwsError::new(
+                    "ErrorInvalidRequest",
+                    "CreateAction Update needs an ItemId.",
+                )),
+                (other, _) => Err(EwsError::new(
+                    "ErrorInvalidRequest",
+                    format!("CreateAction '{other}' is not valid."),
+                )),
+            }
+        });
+        match result {
+            Ok(seq) => {
+                ctx.count("import.items");
+                ctx.mailbox.counters.add("import.bytes", state.items[&seq].content_len());
+                success_start(writer, "m:UploadItemsResponseMessage");
+                let (id, change_key) = item_id_attrs(ctx.mailbox, seq, state.items[&seq].last_change);
+                writer.empty("m:ItemId", &[("Id", &id), ("ChangeKey", &change_key)]);
+                writer.close("m:UploadItemsResponseMessage");
+            }
+            Err(error) => error_message(writer, "m:UploadItemsResponseMessage", &error),
+        }
+    }
+    response_end(writer, "UploadItems");
+    Ok(())
+}
+
+fn decode_upload(element: &Element) -> Result<Upload, EwsError> {
+    let corrupt = |problem: String| EwsError::new("ErrorCorruptData", format!("The upload data is corrupt: {problem}."));
+    let action = element.attr("CreateAction").unwrap_or("").to_string();
+    let data = element
+        .child("Data")
+        .ok_or_else(|| corrupt("the item has no Data".into()))?;
+    let text: String = data.text.split_ascii_whitespace().collect();
+    let raw = Bytes::from(
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|error| corrupt(format!("Data is not base64 ({error})")))?,
+    );
+    let imported = decode(&raw).map_err(|error| corrupt(error.0))?;
+    Ok(Upload {
+        action,
+        imported,
+        raw,
+    })
+}

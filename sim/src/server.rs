@@ -1,0 +1,277 @@
+//! The HTTP server: routes, shared state, and replies streamed to the client.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use base64::Engine;
+use bytes::Bytes;
+use futures_util::Stream;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::SimConfig;
+use crate::ews::{self, EwsReply};
+use crate::faults::Faults;
+use crate::identity::Identity;
+use crate::model::Directory;
+use crate::throttle::{Admission, Throttle};
+use crate::xml::Segment;
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub struct SimState {
+    /// The configuration the simulator started with.
+    pub config: SimConfig,
+    /// Tenants and mailboxes.
+    pub directory: Directory,
+    /// Token issuance and validation.
+    pub identity: Identity,
+    /// Throttling.
+    pub throttle: Throttle,
+    /// Fault injection.
+    pub faults: Faults,
+    /// Where replies are recorded, if anywhere.
+    pub recorder: Option<Recorder>,
+}
+
+impl SimState {
+    /// State for a directory under a configuration.
+    pub fn new(config: SimConfig, directory: Directory) -> SimState {
+        let identity = Identity::new(
+            config.identity.resource.clone(),
+            std::time::Duration::from_secs(config.identity.token_lifetime_secs),
+        );
+        let throttle = Throttle::new(config.throttling.clone());
+        let faults = Faults::new(config.faults.clone());
+        let recorder = config.record_replies.clone().map(Recorder::new);
+        SimState {
+            config,
+            directory,
+            identity,
+            throttle,
+            faults,
+            recorder,
+        }
+    }
+}
+
+/// Writes reply bodies to numbered files, for schema validation in tests.
+#[derive(Debug)]
+pub struct Recorder {
+    directory: PathBuf,
+    next: AtomicU64,
+}
+
+impl Recorder {
+    fn new(directory: PathBuf) -> Recorder {
+        Recorder {
+            directory,
+            next: AtomicU64::new(1),
+        }
+    }
+
+    fn save(&self, operation: &str, body: &[u8]) {
+        let number = self.next.fetch_add(1, Ordering::Relaxed);
+        let name = if operation.is_empty() { "Fault" } else { operation };
+        let path = self.directory.join(format!("{number:07}-{name}.xml"));
+        if let Err(error) = std::fs::create_dir_all(&self.directory).and_then(|()| std::fs::write(&path, body)) {
+            tracing::warn!(path = %path.display(), %error, "could not record reply");
+        }
+    }
+}
+
+/// Builds the router for a simulator's state.
+pub fn router(state: Arc<SimState>) -> Router {
+    let body_limit = state.config.limits.max_request_bytes;
+    Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/EWS/Exchange.asmx", post(ews_endpoint))
+        .route("/ews/exchange.asmx", post(ews_endpoint))
+        .route("/EWS/exchange.asmx", post(ews_endpoint))
+        .merge(crate::admin::routes())
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` is cancelled.
+pub async fn serve(listener: TcpListener, state: Arc<SimState>, shutdown: CancellationToken) -> io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}
+
+async fn token(
+    State(state): State<Arc<SimState>>,
+    Path(tenant): Path<String>,
+    body: Bytes,
+) -> Response {
+    let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    match state.identity.issue(&state.directory, &tenant, &form) {
+        Ok(response) => axum::Json(response).into_response(),
+        Err(error) => {
+            let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);
+            (status, axum::Json(error)).into_response()
+        }
+    }
+}
+
+async fn ews_endpoint(State(state): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let authorization = headers
+        .get("authorization")
+        .and_then(|value| value.to_str().ok());
+    let reply = ews::handle(&state, authorization, body).await;
+    into_response(&state, reply)
+}
+
+fn into_response(state: &Arc<SimState>, reply: EwsReply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let record = state.recorder.is_some()
+        && reply.schema_valid
+        && reply.reset_after.is_none()
+        && !reply.body.is_empty();
+    let has_body = !reply.body.is_empty();
+    let stream = ReplyStream {
+        segments: reply.body.into(),
+        base64: None,
+        sent: 0,
+        reset_after: reply.reset_after,
+        fail_next: false,
+        finished: false,
+        _admission: reply.admission,
+        recording: record.then(|| (Arc::clone(state), reply.operation, Vec::new())),
+    };
+    let mut response = Response::new(Body::from_stream(stream));
+    *response.status_mut() = status;
+    if has_body {
+        response
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static("text/xml; charset=utf-8"));
+    }
+    for (name, value) in reply.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
+/// Raw bytes encoded per chunk; a multiple of 3 so chunks concatenate into valid base64.
+const BASE64_CHUNK: usize = 48 * 1024;
+
+struct Base64Cursor {
+    parts: Vec<Bytes>,
+    part: usize,
+    offset: usize,
+}
+
+impl Base64Cursor {
+    fn next_chunk(&mut self) -> Option<Bytes> {
+        let mut raw = Vec::with_capacity(BASE64_CHUNK);
+        while raw.len() < BASE64_CHUNK && self.part < self.parts.len() {
+            let part = &self.parts[self.part];
+            let take = (BASE64_CHUNK - raw.len()).min(part.len() - self.offset);
+            raw.extend_from_slice(&part[self.offset..self.offset + take]);
+            self.offset += take;
+            if self.offset == part.len() {
+                self.part += 1;
+                self.offset = 0;
+            }
+        }
+        if raw.is_empty() {
+            return None;
+        }
+        Some(Bytes::from(
+            base64::engine::general_purpose::STANDARD.encode(raw),
+        ))
+    }
+}
+
+/// Streams a reply's segments, encoding large content chunk by chunk. Holds the request's
+/// throttle admission until the last byte is sent.
+struct ReplyStream {
+    segments: VecDeque<Segment>,
+    base64: Option<Base64Cursor>,
+    sent: usize,
+    reset_after: Option<usize>,
+    fail_next: bool,
+    finished: bool,
+    _admission: Option<Admission>,
+    recording: Option<(Arc<SimState>, String, Vec<u8>)>,
+}
+
+impl ReplyStream {
+    fn next_piece(&mut self) -> Option<Bytes> {
+        loop {
+            if let Some(cursor) = &mut self.base64 {
+                if let Some(chunk) = cursor.next_chunk() {
+                    return Some(chunk);
+                }
+                self.base64 = None;
+            }
+            match self.segments.pop_front()? {
+                Segment::Xml(markup) => return Some(markup),
+                Segment::Base64(parts) => {
+                    self.base64 = Some(Base64Cursor {
+                        parts,
+                        part: 0,
+                        offset: 0,
+                    })
+                }
+            }
+        }
+    }
+}
+
+impl Stream for ReplyStream {
+    type Item = Result<Bytes, io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        if self.fail_next {
+            self.finished = true;
+            return Poll::Ready(Some(Err(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "injected connection reset",
+            ))));
+        }
+        let Some(piece) = self.next_piece() else {
+            self.finished = true;
+            if let Some((state, operation, body)) = self.recording.take() {
+                if let Some(recorder) = &state.recorder {
+                    recorder.save(&operation, &body);
+                }
+            }
+            return Poll::Ready(None);
+        };
+        if let Some(limit) = self.reset_after {
+            if self.sent + piece.len() >= limit {
+                // Send what fits, then fail the body: hyper aborts the connection mid-reply.
+                let keep = limit - self.sent;
+                self.sent = limit;
+                self.fail_next = true;
+                if keep > 0 {
+                    return Poll::Ready(Some(Ok(piece.slice(..keep))));
+                }
+                return self.poll_next(cx);
+            }
+        }
+        self.sent += piece.len();
+        if let Some((_, _, body)) = &mut self.recording {
+            body.extend_from_slice(&piece);
+        }
+        Poll::Ready(Some(Ok(piece)))
+    }
+}
