@@ -16,7 +16,6 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal};
-use uuid::Uuid;
 
 use crate::config::{ConfigError, SimConfig};
 use crate::model::{
