@@ -54,13 +54,19 @@ pub fn resolve_folder(
     state: &MailboxState,
     element: &Element,
 ) -> Result<u64, EwsError> {
+    // A folder id element itself, a parent holding one (`SavedItemFolderId`), or an element of
+    // `FolderIdType` under another name (`ParentFolderId` in `UploadItems`).
     let id_element = match element.name.as_str() {
         "FolderId" | "DistinguishedFolderId" => element,
-        _ => element
+        _ => match element
             .children
             .iter()
             .find(|child| child.name == "FolderId" || child.name == "DistinguishedFolderId")
-            .ok_or_else(|| EwsError::new("ErrorInvalidRequest", "A folder id is missing."))?,
+        {
+            Some(child) => child,
+            None if element.attr("Id").is_some() => element,
+            None => return Err(EwsError::new("ErrorInvalidRequest", "A folder id is missing.")),
+        },
     };
     if id_element.name == "DistinguishedFolderId" {
         let name = id_element.attr("Id").unwrap_or("");

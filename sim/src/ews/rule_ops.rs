@@ -54,7 +54,14 @@ pub fn update_inbox_rules(ctx: &OpContext<'_>, request: &Element, writer: &mut X
         }
     }
     if errors.is_empty() {
-        rules.sort_by_key(|rule| rule.priority);
+        // A rule given priority N goes before the rule that held N, which moves down (as in
+        // Outlook and Exchange); untouched rules keep their relative order.
+        let touched: std::collections::HashSet<String> = rules
+            .iter()
+            .filter(|rule| !state.rules.contains(rule))
+            .map(|rule| rule.id.clone())
+            .collect();
+        rules.sort_by_key(|rule| (rule.priority, !touched.contains(&rule.id)));
         for (position, rule) in rules.iter_mut().enumerate() {
             rule.priority = position as i32 + 1;
         }

@@ -193,6 +193,13 @@ pub fn error_message(writer: &mut XmlWriter, element: &str, error: &EwsError) {
         }
         writer.close("m:MessageXml");
     }
+    // ItemInfoResponseMessageType requires Items even on error; Exchange sends it empty.
+    if matches!(
+        element,
+        "m:GetItemResponseMessage" | "m:CreateItemResponseMessage" | "m:UpdateItemResponseMessage"
+    ) {
+        writer.empty("m:Items", &[]);
+    }
     writer.close(element);
 }
 

@@ -170,26 +170,38 @@ fn new_mailbox(
     mailbox
 }
 
+/// A tenant with its migration app and admin, plus what real tenants also have: an app whose
+/// admin consent is missing and a help-desk admin with full access but no impersonation right.
 fn tenant(name: &str, domain: &str, mailboxes: Vec<Mailbox>, rng: &mut ChaCha8Rng) -> Tenant {
-    let tenant_id = uuid::Builder::from_random_bytes(rng.random()).into_uuid();
-    let client_id = uuid::Builder::from_random_bytes(rng.random()).into_uuid();
-    Tenant::new(
-        name.into(),
-        tenant_id,
-        domain.into(),
-        vec![AppRegistration {
-            client_id,
+    let mut new_id = || uuid::Builder::from_random_bytes(rng.random()).into_uuid();
+    let tenant_id = new_id();
+    let apps = vec![
+        AppRegistration {
+            client_id: new_id(),
             client_secret: Secret::new(random_secret(40)),
             full_access_as_app: true,
-        }],
-        vec![AdminAccount {
+        },
+        AppRegistration {
+            client_id: new_id(),
+            client_secret: Secret::new(random_secret(40)),
+            full_access_as_app: false,
+        },
+    ];
+    let admins = vec![
+        AdminAccount {
             upn: format!("ferry.admin@{domain}"),
             password: Secret::new(random_secret(24)),
             can_impersonate: true,
             full_access: true,
-        }],
-        mailboxes,
-    )
+        },
+        AdminAccount {
+            upn: format!("helpdesk@{domain}"),
+            password: Secret::new(random_secret(24)),
+            can_impersonate: false,
+            full_access: true,
+        },
+    ];
+    Tenant::new(name.into(), tenant_id, domain.into(), apps, admins, mailboxes)
 }
 
 /// A secret from the operating system's random source (never from the seed).
