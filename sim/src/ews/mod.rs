@@ -161,15 +161,9 @@ pub async fn handle(sim: &SimState, authorization: Option<&str>, body: Bytes) ->
     };
     let tenant = Arc::clone(&principal.tenant);
     let faults_apply = sim.faults.applies_to(&tenant.name);
-    if faults_apply {
-        if sim.faults.roll(|settings| settings.token_expiry_rate) {
-            tenant.counters.bump("fault.token_expired");
-            return EwsReply::unauthorized(TokenRejection::Expired);
-        }
-        let latency = sim.faults.latency();
-        if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
-        }
+    if faults_apply && sim.faults.roll(|settings| settings.token_expiry_rate) {
+        tenant.counters.bump("fault.token_expired");
+        return EwsReply::unauthorized(TokenRejection::Expired);
     }
     let root = match std::str::from_utf8(&body)
         .map_err(|error| SoapFault::schema(format!("the request is not UTF-8 ({error})")))
@@ -217,6 +211,13 @@ pub async fn handle(sim: &SimState, authorization: Option<&str>, body: Bytes) ->
         Ok(admission) => admission,
         Err(throttled) => return throttled_reply(&mailbox, &throttled, &name, request),
     };
+    // Latency is server time: the request holds its concurrency slots while it waits.
+    if faults_apply {
+        let latency = sim.faults.latency();
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+    }
     if faults_apply && sim.faults.roll(|settings| settings.internal_error_rate) {
         mailbox.counters.bump("fault.internal_error");
         return EwsReply::fault(
