@@ -37,7 +37,11 @@ pub struct SimArgs {
     #[arg(long, env = "FERRY_SIM_OVERSIZE_ITEMS")]
     oversize_items: Option<u32>,
     /// Where to write the connection file (tenants, URLs, credentials).
-    #[arg(long, env = "FERRY_SIM_CONNECTION_FILE", default_value = "ferry-sim.json")]
+    #[arg(
+        long,
+        env = "FERRY_SIM_CONNECTION_FILE",
+        default_value = "ferry-sim.json"
+    )]
     connection_file: PathBuf,
     /// Lifetime of issued tokens, in seconds.
     #[arg(long, env = "FERRY_SIM_TOKEN_LIFETIME_SECS")]
@@ -76,8 +80,9 @@ impl SimArgs {
     pub fn into_config(self) -> anyhow::Result<SimConfig> {
         let mut config = match &self.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("reading the configuration file {}", path.display()))?;
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("reading the configuration file {}", path.display())
+                })?;
                 SimConfig::from_json(&text)?
             }
             None => SimConfig::default(),
@@ -90,10 +95,16 @@ impl SimArgs {
         set(&mut seed.mailboxes, self.mailboxes);
         set(&mut seed.items_median, self.items_median);
         set(&mut seed.large_attachments, self.large_attachments);
-        set(&mut seed.large_attachment_bytes, self.large_attachment_mb.map(|mb| mb * 1024 * 1024));
+        set(
+            &mut seed.large_attachment_bytes,
+            self.large_attachment_mb.map(|mb| mb * 1024 * 1024),
+        );
         set(&mut seed.oversize_items, self.oversize_items);
         config.connection_file = Some(self.connection_file);
-        set(&mut config.identity.token_lifetime_secs, self.token_lifetime_secs);
+        set(
+            &mut config.identity.token_lifetime_secs,
+            self.token_lifetime_secs,
+        );
         if self.no_throttling {
             config.throttling.enabled = false;
         }
@@ -102,11 +113,20 @@ impl SimArgs {
         }
         let faults = &mut config.faults;
         set(&mut faults.seed, self.fault_seed);
-        set(&mut faults.internal_error_rate, self.fault_internal_error_rate);
-        set(&mut faults.connection_reset_rate, self.fault_connection_reset_rate);
+        set(
+            &mut faults.internal_error_rate,
+            self.fault_internal_error_rate,
+        );
+        set(
+            &mut faults.connection_reset_rate,
+            self.fault_connection_reset_rate,
+        );
         set(&mut faults.token_expiry_rate, self.fault_token_expiry_rate);
         set(&mut faults.item_vanish_rate, self.fault_item_vanish_rate);
-        set(&mut faults.invalid_xml_char_rate, self.fault_invalid_xml_char_rate);
+        set(
+            &mut faults.invalid_xml_char_rate,
+            self.fault_invalid_xml_char_rate,
+        );
         if let Some(median_ms) = self.fault_latency_ms {
             faults.latency = Latency::LogNormal {
                 median_ms,
@@ -131,10 +151,14 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let shutdown = crate::shutdown::on_signal();
     let running = ferry_sim::start(config, shutdown.clone()).await?;
     for tenant in running.state.directory.tenants() {
-        let (items, bytes) = tenant.mailboxes().iter().fold((0usize, 0u64), |(items, bytes), mailbox| {
-            let contents = mailbox.lock();
-            (items + contents.items.len(), bytes + contents.used_bytes)
-        });
+        let (items, bytes) =
+            tenant
+                .mailboxes()
+                .iter()
+                .fold((0usize, 0u64), |(items, bytes), mailbox| {
+                    let contents = mailbox.lock();
+                    (items + contents.items.len(), bytes + contents.used_bytes)
+                });
         tracing::info!(
             tenant = %tenant.name,
             domain = %tenant.domain,

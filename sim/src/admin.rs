@@ -27,9 +27,18 @@ pub fn routes() -> Router<Arc<SimState>> {
     Router::new()
         .route("/admin/tenants", get(tenants))
         .route("/admin/tenants/{tenant}/mailboxes", get(mailboxes))
-        .route("/admin/tenants/{tenant}/mailboxes/{address}/folders", get(folders))
-        .route("/admin/tenants/{tenant}/mailboxes/{address}/items", get(items))
-        .route("/admin/tenants/{tenant}/mailboxes/{address}/quota", put(set_quota))
+        .route(
+            "/admin/tenants/{tenant}/mailboxes/{address}/folders",
+            get(folders),
+        )
+        .route(
+            "/admin/tenants/{tenant}/mailboxes/{address}/items",
+            get(items),
+        )
+        .route(
+            "/admin/tenants/{tenant}/mailboxes/{address}/quota",
+            put(set_quota),
+        )
         .route("/admin/counters", get(counters))
         .route("/admin/faults", get(get_faults).put(put_faults))
         .route("/admin/throttling", get(get_throttling).put(put_throttling))
@@ -124,18 +133,31 @@ pub struct ItemQuery {
     pub folder: Option<String>,
 }
 
-fn not_found(what: &str) -> Response {
-    (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": format!("{what} not found") }))).into_response()
+/// A tenant or mailbox the request names does not exist.
+struct NotFound(&'static str);
+
+impl IntoResponse for NotFound {
+    fn into_response(self) -> Response {
+        (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({ "error": format!("{} not found", self.0) })),
+        )
+            .into_response()
+    }
 }
 
-fn find_tenant<'a>(state: &'a SimState, tenant: &str) -> Result<&'a Arc<Tenant>, Response> {
-    state.directory.tenant(tenant).ok_or_else(|| not_found("tenant"))
+fn find_tenant<'a>(state: &'a SimState, tenant: &str) -> Result<&'a Arc<Tenant>, NotFound> {
+    state.directory.tenant(tenant).ok_or(NotFound("tenant"))
 }
 
-fn find_mailbox<'a>(state: &'a SimState, tenant: &str, address: &str) -> Result<&'a Arc<Mailbox>, Response> {
+fn find_mailbox<'a>(
+    state: &'a SimState,
+    tenant: &str,
+    address: &str,
+) -> Result<&'a Arc<Mailbox>, NotFound> {
     find_tenant(state, tenant)?
         .mailbox_by_address(address)
-        .ok_or_else(|| not_found("mailbox"))
+        .ok_or(NotFound("mailbox"))
 }
 
 async fn tenants(State(state): State<Arc<SimState>>) -> Json<Vec<TenantSummary>> {
@@ -157,7 +179,7 @@ async fn tenants(State(state): State<Arc<SimState>>) -> Json<Vec<TenantSummary>>
 async fn mailboxes(State(state): State<Arc<SimState>>, Path(tenant): Path<String>) -> Response {
     let tenant = match find_tenant(&state, &tenant) {
         Ok(tenant) => tenant,
-        Err(response) => return response,
+        Err(missing) => return missing.into_response(),
     };
     let summaries: Vec<MailboxSummary> = tenant
         .mailboxes()
@@ -179,10 +201,13 @@ async fn mailboxes(State(state): State<Arc<SimState>>, Path(tenant): Path<String
     Json(summaries).into_response()
 }
 
-async fn folders(State(state): State<Arc<SimState>>, Path((tenant, address)): Path<(String, String)>) -> Response {
+async fn folders(
+    State(state): State<Arc<SimState>>,
+    Path((tenant, address)): Path<(String, String)>,
+) -> Response {
     let mailbox = match find_mailbox(&state, &tenant, &address) {
         Ok(mailbox) => mailbox,
-        Err(response) => return response,
+        Err(missing) => return missing.into_response(),
     };
     let contents = mailbox.lock();
     let summaries: Vec<FolderSummary> = contents
@@ -201,7 +226,9 @@ async fn folders(State(state): State<Arc<SimState>>, Path((tenant, address)): Pa
                 path: contents.folder_path(folder.seq),
                 display_name: folder.display_name.clone(),
                 folder_class: folder.folder_class.clone(),
-                distinguished_id: folder.well_known.map(|known| known.distinguished_id().to_string()),
+                distinguished_id: folder
+                    .well_known
+                    .map(|known| known.distinguished_id().to_string()),
                 items: folder.items.len(),
                 bytes: folder.total_bytes,
                 item_classes,
@@ -230,7 +257,7 @@ async fn items(
 ) -> Response {
     let mailbox = match find_mailbox(&state, &tenant, &address) {
         Ok(mailbox) => Arc::clone(mailbox),
-        Err(response) => return response,
+        Err(missing) => return missing.into_response(),
     };
     // Digests hash every item's content; do it off the async threads.
     let listing = tokio::task::spawn_blocking(move || {
@@ -256,7 +283,9 @@ async fn items(
                     extended_properties: item
                         .extended
                         .iter()
-                        .map(|property| format!("{}={}", key_text(&property.key), property.values.join(",")))
+                        .map(|property| {
+                            format!("{}={}", key_text(&property.key), property.values.join(","))
+                        })
                         .collect(),
                 });
             }
@@ -297,7 +326,7 @@ async fn set_quota(
                 .store(change.bytes, std::sync::atomic::Ordering::Relaxed);
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(response) => response,
+        Err(missing) => missing.into_response(),
     }
 }
 
@@ -347,13 +376,20 @@ async fn get_faults(State(state): State<Arc<SimState>>) -> Json<FaultSettings> {
     Json(state.faults.settings())
 }
 
-async fn put_faults(State(state): State<Arc<SimState>>, Json(settings): Json<FaultSettings>) -> Response {
+async fn put_faults(
+    State(state): State<Arc<SimState>>,
+    Json(settings): Json<FaultSettings>,
+) -> Response {
     match settings.validate() {
         Ok(()) => {
             state.faults.set_settings(settings);
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(error) => (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": error.to_string() }))).into_response(),
+        Err(error) => (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "error": error.to_string() })),
+        )
+            .into_response(),
     }
 }
 
@@ -361,13 +397,20 @@ async fn get_throttling(State(state): State<Arc<SimState>>) -> Json<ThrottlePoli
     Json(state.throttle.policy())
 }
 
-async fn put_throttling(State(state): State<Arc<SimState>>, Json(policy): Json<ThrottlePolicy>) -> Response {
+async fn put_throttling(
+    State(state): State<Arc<SimState>>,
+    Json(policy): Json<ThrottlePolicy>,
+) -> Response {
     match policy.validate() {
         Ok(()) => {
             state.throttle.set_policy(policy);
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(error) => (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": error.to_string() }))).into_response(),
+        Err(error) => (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "error": error.to_string() })),
+        )
+            .into_response(),
     }
 }
 
@@ -384,7 +427,10 @@ async fn get_identity(State(state): State<Arc<SimState>>) -> Json<IdentitySettin
     })
 }
 
-async fn put_identity(State(state): State<Arc<SimState>>, Json(settings): Json<IdentitySettings>) -> Response {
+async fn put_identity(
+    State(state): State<Arc<SimState>>,
+    Json(settings): Json<IdentitySettings>,
+) -> Response {
     if settings.token_lifetime_secs == 0 {
         return (
             StatusCode::BAD_REQUEST,

@@ -124,7 +124,11 @@ pub fn encode(item: &Item) -> Vec<Bytes> {
     put_tag(&mut props, TAG_DELIVERY_TIME, PT_SYSTIME);
     props.extend_from_slice(&filetime(item.received).to_le_bytes());
     let flags = if item.is_read { MSGFLAG_READ } else { 0 }
-        | if item.has_attachments { MSGFLAG_HASATTACH } else { 0 };
+        | if item.has_attachments {
+            MSGFLAG_HASATTACH
+        } else {
+            0
+        };
     put_tag(&mut props, TAG_MESSAGE_FLAGS, PT_LONG);
     props.extend_from_slice(&flags.to_le_bytes());
     if let Some(message_id) = &item.internet_message_id {
@@ -180,7 +184,9 @@ pub fn decode(data: &Bytes) -> Result<ImportedItem, CorruptStream> {
         let end = offset
             .checked_add(length)
             .filter(|end| *end <= data.len())
-            .ok_or_else(|| CorruptStream(format!("block {marker} runs past the end of the data")))?;
+            .ok_or_else(|| {
+                CorruptStream(format!("block {marker} runs past the end of the data"))
+            })?;
         match marker {
             1 => saw_version = true,
             2 => item_block = Some((offset, end)),
@@ -192,7 +198,8 @@ pub fn decode(data: &Bytes) -> Result<ImportedItem, CorruptStream> {
     if !saw_version {
         return Err(CorruptStream("the version block is missing".into()));
     }
-    let (start, end) = item_block.ok_or_else(|| CorruptStream("the item block is missing".into()))?;
+    let (start, end) =
+        item_block.ok_or_else(|| CorruptStream("the item block is missing".into()))?;
     let mut reader = PropertyReader {
         data,
         offset: start,
@@ -206,7 +213,8 @@ pub fn decode(data: &Bytes) -> Result<ImportedItem, CorruptStream> {
         };
         apply_property(&mut imported, &mut details, property);
     }
-    if let (Some(name), Some(address)) = (details.sender_name.take(), details.sender_address.take()) {
+    if let (Some(name), Some(address)) = (details.sender_name.take(), details.sender_address.take())
+    {
         imported.from = Some(Person { name, address });
     }
     imported.details = details.finish(imported.item_class.as_deref().unwrap_or(""));
@@ -251,9 +259,12 @@ impl PropertyReader<'_> {
             return Ok(None);
         }
         let key = if property_id >= 0x8000 {
-            let set = Uuid::from_bytes_le(self.take(16)?.as_ref().try_into().map_err(|_| {
-                CorruptStream("truncated property set guid".into())
-            })?);
+            let set = Uuid::from_bytes_le(
+                self.take(16)?
+                    .as_ref()
+                    .try_into()
+                    .map_err(|_| CorruptStream("truncated property set guid".into()))?,
+            );
             match self.take(1)?[0] {
                 0 => PropertyKey::NamedId {
                     set,
@@ -305,7 +316,11 @@ impl PropertyReader<'_> {
             PT_STRING8 => {
                 let length = self.u32()? as usize;
                 let bytes = self.take(length)?;
-                Value::Text(String::from_utf8_lossy(&bytes).trim_end_matches('\0').to_string())
+                Value::Text(
+                    String::from_utf8_lossy(&bytes)
+                        .trim_end_matches('\0')
+                        .to_string(),
+                )
             }
             code_page if code_page & 0x8000 != 0 => {
                 // A string with an explicit code page; 1200 is UTF-16LE.
@@ -314,14 +329,22 @@ impl PropertyReader<'_> {
                 if code_page & 0x7FFF == 1200 {
                     Value::Text(utf16_text(&bytes))
                 } else {
-                    Value::Text(String::from_utf8_lossy(&bytes).trim_end_matches('\0').to_string())
+                    Value::Text(
+                        String::from_utf8_lossy(&bytes)
+                            .trim_end_matches('\0')
+                            .to_string(),
+                    )
                 }
             }
             PT_BINARY | PT_SVREID | PT_SRESTRICT | PT_ACTIONS | 0x000D => {
                 let length = self.u32()? as usize;
                 Value::Binary(self.take(length)?)
             }
-            other => return Err(CorruptStream(format!("unknown property type 0x{other:04X}"))),
+            other => {
+                return Err(CorruptStream(format!(
+                    "unknown property type 0x{other:04X}"
+                )))
+            }
         })
     }
 
@@ -341,7 +364,9 @@ impl PropertyReader<'_> {
             .offset
             .checked_add(length)
             .filter(|end| *end <= self.end)
-            .ok_or_else(|| CorruptStream("a property runs past the end of the item block".into()))?;
+            .ok_or_else(|| {
+                CorruptStream("a property runs past the end of the item block".into())
+            })?;
         let bytes = self.data.slice(self.offset..end);
         self.offset = end;
         Ok(bytes)
@@ -454,7 +479,11 @@ impl DetailsBuilder {
     }
 }
 
-fn apply_property(imported: &mut ImportedItem, details: &mut DetailsBuilder, property: DecodedProperty) {
+fn apply_property(
+    imported: &mut ImportedItem,
+    details: &mut DetailsBuilder,
+    property: DecodedProperty,
+) {
     let DecodedProperty {
         key,
         property_type,
@@ -465,7 +494,9 @@ fn apply_property(imported: &mut ImportedItem, details: &mut DetailsBuilder, pro
     let task = distinguished_set("Task").unwrap_or_default();
     let public_strings = distinguished_set("PublicStrings").unwrap_or_default();
     match (&key, value) {
-        (PropertyKey::Tag(TAG_MESSAGE_CLASS), Value::Text(text)) => imported.item_class = Some(text),
+        (PropertyKey::Tag(TAG_MESSAGE_CLASS), Value::Text(text)) => {
+            imported.item_class = Some(text)
+        }
         (PropertyKey::Tag(TAG_SUBJECT), Value::Text(text)) => imported.subject = Some(text),
         (PropertyKey::Tag(TAG_DELIVERY_TIME), Value::Time(time)) => imported.received = Some(time),
         (PropertyKey::Tag(TAG_CLIENT_SUBMIT_TIME), Value::Time(time)) => imported.sent = Some(time),
@@ -483,7 +514,9 @@ fn apply_property(imported: &mut ImportedItem, details: &mut DetailsBuilder, pro
             imported.internet_message_id = Some(text)
         }
         (PropertyKey::Tag(TAG_SENDER_NAME), Value::Text(text)) => details.sender_name = Some(text),
-        (PropertyKey::Tag(TAG_SENDER_SMTP), Value::Text(text)) => details.sender_address = Some(text),
+        (PropertyKey::Tag(TAG_SENDER_SMTP), Value::Text(text)) => {
+            details.sender_address = Some(text)
+        }
         (PropertyKey::Tag(TAG_DISPLAY_TO), Value::Text(text)) => imported.display_to = Some(text),
         (PropertyKey::Tag(TAG_GIVEN_NAME), Value::Text(text)) => details.given_name = Some(text),
         (PropertyKey::Tag(TAG_SURNAME), Value::Text(text)) => details.surname = Some(text),
@@ -612,15 +645,50 @@ fn encode_details(props: &mut BytesMut, details: &ItemDetails) {
             is_all_day,
             uid,
         } => {
-            put_named_tag(props, &PropertyKey::NamedId { set: appointment, id: 0x820D }, PT_SYSTIME);
+            put_named_tag(
+                props,
+                &PropertyKey::NamedId {
+                    set: appointment,
+                    id: 0x820D,
+                },
+                PT_SYSTIME,
+            );
             props.extend_from_slice(&filetime(*start).to_le_bytes());
-            put_named_tag(props, &PropertyKey::NamedId { set: appointment, id: 0x820E }, PT_SYSTIME);
+            put_named_tag(
+                props,
+                &PropertyKey::NamedId {
+                    set: appointment,
+                    id: 0x820E,
+                },
+                PT_SYSTIME,
+            );
             props.extend_from_slice(&filetime(*end).to_le_bytes());
-            put_named_tag(props, &PropertyKey::NamedId { set: appointment, id: 0x8208 }, PT_UNICODE);
+            put_named_tag(
+                props,
+                &PropertyKey::NamedId {
+                    set: appointment,
+                    id: 0x8208,
+                },
+                PT_UNICODE,
+            );
             put_counted_unicode(props, location);
-            put_named_tag(props, &PropertyKey::NamedId { set: appointment, id: 0x8223 }, PT_BOOLEAN);
+            put_named_tag(
+                props,
+                &PropertyKey::NamedId {
+                    set: appointment,
+                    id: 0x8223,
+                },
+                PT_BOOLEAN,
+            );
             props.extend_from_slice(&u16::from(*is_recurring).to_le_bytes());
-            put_named_tag(props, &PropertyKey::NamedId { set: appointment, id: 0x8215 }, PT_BOOLEAN);
+            put_named_tag(
+                props,
+                &PropertyKey::NamedId {
+                    set: appointment,
+                    id: 0x8215,
+                },
+                PT_BOOLEAN,
+            );
             props.extend_from_slice(&u16::from(*is_all_day).to_le_bytes());
             let uid_key = PropertyKey::NamedString {
                 set: public_strings,
@@ -638,7 +706,14 @@ fn encode_details(props: &mut BytesMut, details: &ItemDetails) {
             put_unicode(props, TAG_GIVEN_NAME, given_name);
             put_unicode(props, TAG_SURNAME, surname);
             put_unicode(props, TAG_COMPANY, company);
-            put_named_tag(props, &PropertyKey::NamedId { set: address, id: 0x8083 }, PT_UNICODE);
+            put_named_tag(
+                props,
+                &PropertyKey::NamedId {
+                    set: address,
+                    id: 0x8083,
+                },
+                PT_UNICODE,
+            );
             put_counted_unicode(props, email);
         }
         ItemDetails::Task {
@@ -647,12 +722,33 @@ fn encode_details(props: &mut BytesMut, details: &ItemDetails) {
             percent_complete,
         } => {
             if let Some(due) = due {
-                put_named_tag(props, &PropertyKey::NamedId { set: task, id: 0x8105 }, PT_SYSTIME);
+                put_named_tag(
+                    props,
+                    &PropertyKey::NamedId {
+                        set: task,
+                        id: 0x8105,
+                    },
+                    PT_SYSTIME,
+                );
                 props.extend_from_slice(&filetime(*due).to_le_bytes());
             }
-            put_named_tag(props, &PropertyKey::NamedId { set: task, id: 0x8101 }, PT_LONG);
+            put_named_tag(
+                props,
+                &PropertyKey::NamedId {
+                    set: task,
+                    id: 0x8101,
+                },
+                PT_LONG,
+            );
             props.extend_from_slice(&task_status_code(status).to_le_bytes());
-            put_named_tag(props, &PropertyKey::NamedId { set: task, id: 0x8102 }, PT_DOUBLE);
+            put_named_tag(
+                props,
+                &PropertyKey::NamedId {
+                    set: task,
+                    id: 0x8102,
+                },
+                PT_DOUBLE,
+            );
             props.extend_from_slice(&f64::from(*percent_complete).to_le_bytes());
         }
     }
@@ -676,7 +772,11 @@ fn encode_extended(props: &mut BytesMut, property: &ExtendedProperty) {
         // Error, Null and Object values cannot be exported; Exchange leaves them out too.
         _ => return,
     };
-    let property_type = if property.is_array() { base | MV_FLAG } else { base };
+    let property_type = if property.is_array() {
+        base | MV_FLAG
+    } else {
+        base
+    };
     match &property.key {
         PropertyKey::Tag(tag) => put_tag(props, *tag, property_type),
         named => put_named_tag(props, named, property_type),
@@ -699,13 +799,19 @@ fn put_value(props: &mut BytesMut, base: u16, text: &str) {
         PT_DOUBLE | PT_APPTIME => {
             props.extend_from_slice(&text.parse::<f64>().unwrap_or(0.0).to_le_bytes())
         }
-        PT_CURRENCY | PT_I8 => props.extend_from_slice(&text.parse::<i64>().unwrap_or(0).to_le_bytes()),
-        PT_BOOLEAN => props.extend_from_slice(&u16::from(matches!(text, "true" | "1")).to_le_bytes()),
+        PT_CURRENCY | PT_I8 => {
+            props.extend_from_slice(&text.parse::<i64>().unwrap_or(0).to_le_bytes())
+        }
+        PT_BOOLEAN => {
+            props.extend_from_slice(&u16::from(matches!(text, "true" | "1")).to_le_bytes())
+        }
         PT_SYSTIME => {
             let time = crate::time::parse_ews(text).unwrap_or(0);
             props.extend_from_slice(&filetime(time).to_le_bytes())
         }
-        PT_CLSID => props.extend_from_slice(&Uuid::parse_str(text).unwrap_or_default().to_bytes_le()),
+        PT_CLSID => {
+            props.extend_from_slice(&Uuid::parse_str(text).unwrap_or_default().to_bytes_le())
+        }
         PT_BINARY => {
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(text)
@@ -866,7 +972,10 @@ mod tests {
                 is_all_day: false,
                 uid: "040000008200E00074C5B7101A82E008".into(),
             },
-            content: vec![Bytes::from_static(b"BEGIN:VCALENDAR\r\n"), Bytes::from_static(b"END:VCALENDAR\r\n")],
+            content: vec![
+                Bytes::from_static(b"BEGIN:VCALENDAR\r\n"),
+                Bytes::from_static(b"END:VCALENDAR\r\n"),
+            ],
             extended: vec![ExtendedProperty {
                 key: PropertyKey::NamedString {
                     set: distinguished_set("PublicStrings").unwrap_or_default(),

@@ -162,9 +162,11 @@ impl Faults {
             Latency::None => 0,
             Latency::Fixed { ms } => ms,
             Latency::Uniform { min_ms, max_ms } => rng.random_range(min_ms..=max_ms),
-            Latency::LogNormal { median_ms, sigma } => LogNormal::new((median_ms.max(1) as f64).ln(), sigma)
-                .map(|distribution| distribution.sample(rng).min(600_000.0) as u64)
-                .unwrap_or(median_ms),
+            Latency::LogNormal { median_ms, sigma } => {
+                LogNormal::new((median_ms.max(1) as f64).ln(), sigma)
+                    .map(|distribution| distribution.sample(rng).min(600_000.0) as u64)
+                    .unwrap_or(median_ms)
+            }
         };
         Duration::from_millis(ms)
     }
@@ -194,12 +196,19 @@ mod tests {
         };
         let first = Faults::new(settings.clone());
         let second = Faults::new(settings);
-        let draws: Vec<bool> = (0..1000).map(|_| first.roll(|s| s.internal_error_rate)).collect();
-        let replay: Vec<bool> = (0..1000).map(|_| second.roll(|s| s.internal_error_rate)).collect();
+        let draws: Vec<bool> = (0..1000)
+            .map(|_| first.roll(|s| s.internal_error_rate))
+            .collect();
+        let replay: Vec<bool> = (0..1000)
+            .map(|_| second.roll(|s| s.internal_error_rate))
+            .collect();
         assert_eq!(draws, replay, "same seed, same faults");
         let hits = draws.iter().filter(|hit| **hit).count();
         assert!((180..320).contains(&hits), "about a quarter, got {hits}");
-        assert!(!first.roll(|s| s.connection_reset_rate), "zero rate never fires");
+        assert!(
+            !first.roll(|s| s.connection_reset_rate),
+            "zero rate never fires"
+        );
     }
 
     #[test]
@@ -229,6 +238,9 @@ mod tests {
             item_vanish_rate: 1.5,
             ..FaultSettings::default()
         };
-        assert_eq!(bad.validate().expect_err("not a rate").field, "faults.item_vanish_rate");
+        assert_eq!(
+            bad.validate().expect_err("not a rate").field,
+            "faults.item_vanish_rate"
+        );
     }
 }

@@ -99,8 +99,8 @@ pub struct TokenError {
 }
 
 impl TokenError {
-    fn new(status: u16, error: &'static str, code: u32, description: String) -> TokenError {
-        TokenError {
+    fn new(status: u16, error: &'static str, code: u32, description: String) -> Box<TokenError> {
+        Box::new(TokenError {
             status,
             error,
             error_description: format!(
@@ -113,7 +113,7 @@ impl TokenError {
             timestamp: chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string(),
             trace_id: Uuid::new_v4().to_string(),
             correlation_id: Uuid::new_v4().to_string(),
-        }
+        })
     }
 }
 
@@ -168,12 +168,18 @@ impl Identity {
 
     /// Changes the lifetime of tokens issued from now on.
     pub fn set_lifetime(&self, lifetime: Duration) {
-        *self.lifetime.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = lifetime;
+        *self
+            .lifetime
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = lifetime;
     }
 
     /// The lifetime of new tokens.
     pub fn lifetime(&self) -> Duration {
-        *self.lifetime.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self
+            .lifetime
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Expires every token issued so far (a tenant-wide sign-out, for tests of renewal).
@@ -190,7 +196,7 @@ impl Identity {
         directory: &Directory,
         tenant_key: &str,
         form: &HashMap<String, String>,
-    ) -> Result<TokenResponse, TokenError> {
+    ) -> Result<TokenResponse, Box<TokenError>> {
         let field = |name: &str| form.get(name).map(|value| value.trim()).unwrap_or("");
         let tenant = directory.tenant(tenant_key).ok_or_else(|| {
             TokenError::new(
@@ -286,7 +292,10 @@ impl Identity {
                         ),
                     )
                 })?;
-                if !admin.password.matches(form.get("password").map(String::as_str).unwrap_or("")) {
+                if !admin
+                    .password
+                    .matches(form.get("password").map(String::as_str).unwrap_or(""))
+                {
                     tenant.counters.bump("identity.bad_password");
                     return Err(TokenError::new(
                         400,
@@ -297,9 +306,10 @@ impl Identity {
                 }
                 let wanted = format!("{}/EWS.AccessAsUser.All", self.resource);
                 let scopes: Vec<&str> = scope.split_whitespace().collect();
-                if !scopes.iter().any(|requested| requested.eq_ignore_ascii_case(&wanted)
-                    || requested.eq_ignore_ascii_case(&format!("{}/.default", self.resource)))
-                {
+                if !scopes.iter().any(|requested| {
+                    requested.eq_ignore_ascii_case(&wanted)
+                        || requested.eq_ignore_ascii_case(&format!("{}/.default", self.resource))
+                }) {
                     return Err(TokenError::new(
                         400,
                         "invalid_scope",
@@ -361,7 +371,8 @@ impl Identity {
             .ok_or(TokenRejection::Missing)?;
         let mut tokens = self.lock_tokens();
         let now = Instant::now();
-        tokens.retain(|_, issued| now.duration_since(issued.expires_at) < Duration::from_secs(3600));
+        tokens
+            .retain(|_, issued| now.duration_since(issued.expires_at) < Duration::from_secs(3600));
         let issued = tokens.get(token).ok_or(TokenRejection::Invalid)?;
         if issued.expires_at <= now {
             return Err(TokenRejection::Expired);
@@ -383,7 +394,8 @@ impl Identity {
         let scope = scope.trim().to_ascii_lowercase();
         let resource = self.resource.to_ascii_lowercase();
         scope == format!("{resource}/.default")
-            || (resource == "https://outlook.office365.com" && scope == "https://outlook.office.com/.default")
+            || (resource == "https://outlook.office365.com"
+                && scope == "https://outlook.office.com/.default")
     }
 
     fn lock_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, IssuedToken>> {
@@ -495,10 +507,15 @@ mod tests {
             TokenRejection::Expired
         );
         assert_eq!(
-            identity.authenticate(Some("Bearer nonsense")).expect_err("invalid"),
+            identity
+                .authenticate(Some("Bearer nonsense"))
+                .expect_err("invalid"),
             TokenRejection::Invalid
         );
-        assert_eq!(identity.authenticate(None).expect_err("missing"), TokenRejection::Missing);
+        assert_eq!(
+            identity.authenticate(None).expect_err("missing"),
+            TokenRejection::Missing
+        );
     }
 
     #[test]
@@ -519,7 +536,10 @@ mod tests {
             .expect_err("refused");
         assert_eq!((error.status, error.error), (401, "invalid_client"));
         assert!(error.error_description.starts_with("AADSTS7000215:"));
-        assert!(!error.error_description.contains("nope"), "the secret is not echoed");
+        assert!(
+            !error.error_description.contains("nope"),
+            "the secret is not echoed"
+        );
     }
 
     #[test]
@@ -532,18 +552,27 @@ mod tests {
             ("client_id", &client),
             ("username", "admin@source.example"),
             ("password", "wrong"),
-            ("scope", "https://outlook.office365.com/EWS.AccessAsUser.All"),
+            (
+                "scope",
+                "https://outlook.office365.com/EWS.AccessAsUser.All",
+            ),
         ]);
-        let error = identity.issue(&directory, "source", &fields).expect_err("bad password");
+        let error = identity
+            .issue(&directory, "source", &fields)
+            .expect_err("bad password");
         assert_eq!(error.error_codes, vec![50126]);
         fields.insert("password".into(), "pa55".into());
-        let token = identity.issue(&directory, "source", &fields).expect("signed in");
+        let token = identity
+            .issue(&directory, "source", &fields)
+            .expect("signed in");
         let principal = identity
             .authenticate(Some(&format!("Bearer {}", token.access_token)))
             .expect("valid");
         assert!(matches!(principal.subject, Subject::User { .. }));
         fields.insert("username".into(), "ghost@source.example".into());
-        let error = identity.issue(&directory, "source", &fields).expect_err("no such user");
+        let error = identity
+            .issue(&directory, "source", &fields)
+            .expect_err("no such user");
         assert_eq!(error.error_codes, vec![50034]);
     }
 
@@ -551,13 +580,19 @@ mod tests {
     fn unknown_tenant_and_app_and_grant() {
         let (directory, client_id) = directory(true);
         let identity = identity(Duration::from_secs(60));
-        let error = identity.issue(&directory, "nowhere", &form(&[])).expect_err("no tenant");
+        let error = identity
+            .issue(&directory, "nowhere", &form(&[]))
+            .expect_err("no tenant");
         assert_eq!(error.error_codes, vec![90002]);
         let error = identity
             .issue(
                 &directory,
                 "source",
-                &form(&[("grant_type", "client_credentials"), ("client_id", "00000000-0000-0000-0000-000000000001"), ("scope", "x")]),
+                &form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", "00000000-0000-0000-0000-000000000001"),
+                    ("scope", "x"),
+                ]),
             )
             .expect_err("no app");
         assert_eq!(error.error_codes, vec![700016]);
@@ -566,7 +601,11 @@ mod tests {
             .issue(
                 &directory,
                 "source",
-                &form(&[("grant_type", "implicit"), ("client_id", &client), ("scope", "x")]),
+                &form(&[
+                    ("grant_type", "implicit"),
+                    ("client_id", &client),
+                    ("scope", "x"),
+                ]),
             )
             .expect_err("bad grant");
         assert_eq!(error.error, "unsupported_grant_type");

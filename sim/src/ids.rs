@@ -148,7 +148,10 @@ impl SyncState {
     /// Decodes a state a client sent back; `None` if it was not issued here.
     pub fn decode(text: &str) -> Option<SyncState> {
         let bytes = STANDARD.decode(text.trim()).ok()?;
-        if bytes.len() != 34 || bytes[0] != SYNC_STATE_VERSION || bytes[33] != checksum(&bytes[..33]) {
+        if bytes.len() != 34
+            || bytes[0] != SYNC_STATE_VERSION
+            || bytes[33] != checksum(&bytes[..33])
+        {
             return None;
         }
         let mailbox = Uuid::from_slice(&bytes[1..17]).ok()?;
@@ -187,6 +190,9 @@ mod tests {
             watermark: 12345,
         };
         assert_eq!(SyncState::decode(&state.encode()), Some(state));
-        assert_eq!(SyncState::decode("H4sIAAAAAAAEAGNgYGcAAotqE0tHE2NTA0ddZ3NH"), None);
+        assert_eq!(
+            SyncState::decode("H4sIAAAAAAAEAGNgYGcAAotqE0tHE2NTA0ddZ3NH"),
+            None
+        );
     }
 }

@@ -88,7 +88,9 @@ impl RunningSim {
     /// Stops serving and waits for the server to finish.
     pub async fn stop(self) -> std::io::Result<()> {
         self.shutdown.cancel();
-        self.task.await.unwrap_or_else(|error| Err(std::io::Error::other(error)))
+        self.task
+            .await
+            .unwrap_or_else(|error| Err(std::io::Error::other(error)))
     }
 }
 
@@ -122,7 +124,11 @@ pub async fn start(config: SimConfig, shutdown: CancellationToken) -> Result<Run
             })?;
     }
     let state = Arc::new(SimState::new(config, directory));
-    let task = tokio::spawn(server::serve(listener, Arc::clone(&state), shutdown.clone()));
+    let task = tokio::spawn(server::serve(
+        listener,
+        Arc::clone(&state),
+        shutdown.clone(),
+    ));
     Ok(RunningSim {
         address,
         state,

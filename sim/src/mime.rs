@@ -43,10 +43,13 @@ fn summarise_message(content: &[u8]) -> MimeSummary {
     let Some(message) = MessageParser::default().parse(content) else {
         return MimeSummary::default();
     };
-    let from = message.from().and_then(|from| from.first()).map(|address| Person {
-        name: address.name().unwrap_or_default().to_string(),
-        address: address.address().unwrap_or_default().to_string(),
-    });
+    let from = message
+        .from()
+        .and_then(|from| from.first())
+        .map(|address| Person {
+            name: address.name().unwrap_or_default().to_string(),
+            address: address.address().unwrap_or_default().to_string(),
+        });
     let display_to = message
         .to()
         .map(|to| {
@@ -122,7 +125,11 @@ fn unfolded_lines(text: &str) -> Vec<String> {
 fn content_line(line: &str) -> Option<(String, String, String)> {
     let (head, value) = line.split_once(':')?;
     let (name, params) = head.split_once(';').unwrap_or((head, ""));
-    Some((name.to_ascii_uppercase(), params.to_ascii_uppercase(), value.to_string()))
+    Some((
+        name.to_ascii_uppercase(),
+        params.to_ascii_uppercase(),
+        value.to_string(),
+    ))
 }
 
 fn calendar_details(text: &str) -> ItemDetails {
@@ -228,7 +235,10 @@ mod tests {
         assert_eq!(summary.subject.as_deref(), Some("Grüße"));
         assert_eq!(summary.date, Some(1_667_296_800));
         assert_eq!(summary.message_id.as_deref(), Some("<x1@example.com>"));
-        assert_eq!(summary.from.map(|from| from.address), Some("ann@example.com".into()));
+        assert_eq!(
+            summary.from.map(|from| from.address),
+            Some("ann@example.com".into())
+        );
         assert_eq!(summary.display_to, "Bob; carol@example.com");
     }
 

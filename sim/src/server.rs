@@ -83,9 +83,15 @@ impl Recorder {
 
     fn save(&self, operation: &str, body: &[u8]) {
         let number = self.next.fetch_add(1, Ordering::Relaxed);
-        let name = if operation.is_empty() { "Fault" } else { operation };
+        let name = if operation.is_empty() {
+            "Fault"
+        } else {
+            operation
+        };
         let path = self.directory.join(format!("{number:07}-{name}.xml"));
-        if let Err(error) = std::fs::create_dir_all(&self.directory).and_then(|()| std::fs::write(&path, body)) {
+        if let Err(error) =
+            std::fs::create_dir_all(&self.directory).and_then(|()| std::fs::write(&path, body))
+        {
             tracing::warn!(path = %path.display(), %error, "could not record reply");
         }
     }
@@ -105,7 +111,11 @@ pub fn router(state: Arc<SimState>) -> Router {
 }
 
 /// Serves until `shutdown` is cancelled.
-pub async fn serve(listener: TcpListener, state: Arc<SimState>, shutdown: CancellationToken) -> io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<SimState>,
+    shutdown: CancellationToken,
+) -> io::Result<()> {
     axum::serve(listener, router(state))
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
@@ -126,7 +136,11 @@ async fn token(
     }
 }
 
-async fn ews_endpoint(State(state): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn ews_endpoint(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let authorization = headers
         .get("authorization")
         .and_then(|value| value.to_str().ok());
@@ -154,9 +168,10 @@ fn into_response(state: &Arc<SimState>, reply: EwsReply) -> Response {
     let mut response = Response::new(Body::from_stream(stream));
     *response.status_mut() = status;
     if has_body {
-        response
-            .headers_mut()
-            .insert("content-type", HeaderValue::from_static("text/xml; charset=utf-8"));
+        response.headers_mut().insert(
+            "content-type",
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        );
     }
     for (name, value) in reply.headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -236,42 +251,44 @@ impl ReplyStream {
 impl Stream for ReplyStream {
     type Item = Result<Bytes, io::Error>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.finished {
-            return Poll::Ready(None);
-        }
-        if self.fail_next {
-            self.finished = true;
-            return Poll::Ready(Some(Err(io::Error::new(
-                io::ErrorKind::ConnectionReset,
-                "injected connection reset",
-            ))));
-        }
-        let Some(piece) = self.next_piece() else {
-            self.finished = true;
-            if let Some((state, operation, body)) = self.recording.take() {
-                if let Some(recorder) = &state.recorder {
-                    recorder.save(&operation, &body);
+    fn poll_next(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if self.finished {
+                return Poll::Ready(None);
+            }
+            if self.fail_next {
+                self.finished = true;
+                return Poll::Ready(Some(Err(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "injected connection reset",
+                ))));
+            }
+            let Some(piece) = self.next_piece() else {
+                self.finished = true;
+                if let Some((state, operation, body)) = self.recording.take() {
+                    if let Some(recorder) = &state.recorder {
+                        recorder.save(&operation, &body);
+                    }
+                }
+                return Poll::Ready(None);
+            };
+            if let Some(limit) = self.reset_after {
+                if self.sent + piece.len() >= limit {
+                    // Send what fits, then fail the body: hyper aborts the connection mid-reply.
+                    let keep = limit - self.sent;
+                    self.sent = limit;
+                    self.fail_next = true;
+                    if keep > 0 {
+                        return Poll::Ready(Some(Ok(piece.slice(..keep))));
+                    }
+                    continue;
                 }
             }
-            return Poll::Ready(None);
-        };
-        if let Some(limit) = self.reset_after {
-            if self.sent + piece.len() >= limit {
-                // Send what fits, then fail the body: hyper aborts the connection mid-reply.
-                let keep = limit - self.sent;
-                self.sent = limit;
-                self.fail_next = true;
-                if keep > 0 {
-                    return Poll::Ready(Some(Ok(piece.slice(..keep))));
-                }
-                return self.poll_next(cx);
+            self.sent += piece.len();
+            if let Some((_, _, body)) = &mut self.recording {
+                body.extend_from_slice(&piece);
             }
+            return Poll::Ready(Some(Ok(piece)));
         }
-        self.sent += piece.len();
-        if let Some((_, _, body)) = &mut self.recording {
-            body.extend_from_slice(&piece);
-        }
-        Poll::Ready(Some(Ok(piece)))
     }
 }

@@ -96,7 +96,10 @@ impl ThrottlePolicy {
             return bad("throttling.budget_burst", "must be at least 1");
         }
         if !(self.budget_recharge_per_sec > 0.0 && self.budget_recharge_per_sec.is_finite()) {
-            return bad("throttling.budget_recharge_per_sec", "must be a positive number");
+            return bad(
+                "throttling.budget_recharge_per_sec",
+                "must be a positive number",
+            );
         }
         if self.import_window_secs == 0 {
             return bad("throttling.import_window_secs", "must be at least 1");
@@ -190,7 +193,10 @@ pub struct Admission {
 
 impl Drop for Admission {
     fn drop(&mut self) {
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(load) = state.mailboxes.get_mut(&self.mailbox) {
             load.in_flight = load.in_flight.saturating_sub(1);
             if self.sync {
@@ -219,13 +225,24 @@ impl Throttle {
 
     /// Replaces the policy; budgets and windows already accumulated are kept.
     pub fn set_policy(&self, policy: ThrottlePolicy) {
-        *self.policy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = policy;
+        *self
+            .policy
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = policy;
     }
 
     /// Admits a request by `caller` against `mailbox`, or refuses it.
-    pub fn admit(&self, caller: &str, mailbox: Uuid, is_sync: bool) -> Result<Admission, Throttled> {
+    pub fn admit(
+        &self,
+        caller: &str,
+        mailbox: Uuid,
+        is_sync: bool,
+    ) -> Result<Admission, Throttled> {
         let policy = self.policy();
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if policy.enabled {
             let now = Instant::now();
             let load = state.mailboxes.entry(mailbox).or_default();
@@ -290,7 +307,10 @@ impl Throttle {
         }
         let window = Duration::from_secs(policy.import_window_secs);
         let now = Instant::now();
-        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let load = state.mailboxes.entry(mailbox).or_default();
         while let Some((at, amount)) = load.imports.front().copied() {
             if now.duration_since(at) >= window {
@@ -368,7 +388,9 @@ mod tests {
         let throttle = Throttle::new(small_policy());
         let mailbox = Uuid::from_u128(1);
         let _sync = throttle.admit("app", mailbox, true).expect("first sync");
-        let refused = throttle.admit("app", mailbox, true).expect_err("second sync");
+        let refused = throttle
+            .admit("app", mailbox, true)
+            .expect_err("second sync");
         assert_eq!(refused.policy, ThrottledPolicy::ConcurrentSync);
         assert_eq!(refused.form, ThrottleForm::ResponseMessage);
         assert_eq!(refused.back_off, Duration::from_millis(5000));
@@ -381,10 +403,15 @@ mod tests {
         for _ in 0..3 {
             drop(throttle.admit("app", mailbox, false).expect("within burst"));
         }
-        let refused = throttle.admit("app", mailbox, false).expect_err("budget spent");
+        let refused = throttle
+            .admit("app", mailbox, false)
+            .expect_err("budget spent");
         assert_eq!(refused.policy, ThrottledPolicy::Budget);
         assert_eq!(refused.back_off, Duration::from_secs(1));
-        assert!(throttle.admit("other-app", mailbox, false).is_ok(), "budgets are per caller");
+        assert!(
+            throttle.admit("other-app", mailbox, false).is_ok(),
+            "budgets are per caller"
+        );
         tokio::time::advance(Duration::from_millis(1000)).await;
         assert!(throttle.admit("app", mailbox, false).is_ok());
     }
@@ -398,7 +425,11 @@ mod tests {
         throttle.admit_import(mailbox, 30).expect("second");
         let refused = throttle.admit_import(mailbox, 30).expect_err("window full");
         assert_eq!(refused.policy, ThrottledPolicy::Import);
-        assert_eq!(refused.back_off, Duration::from_secs(6), "until the first import expires");
+        assert_eq!(
+            refused.back_off,
+            Duration::from_secs(6),
+            "until the first import expires"
+        );
         tokio::time::advance(Duration::from_secs(6)).await;
         throttle.admit_import(mailbox, 30).expect("window moved on");
         assert!(

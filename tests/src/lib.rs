@@ -18,8 +18,10 @@ pub fn shared_dir() -> PathBuf {
 
 /// A simulator configuration for tests: small, loopback, port 0.
 pub fn test_config(mailboxes: usize, items_median: u32) -> SimConfig {
-    let mut config = SimConfig::default();
-    config.listen = "127.0.0.1:0".parse().expect("valid address");
+    let mut config = SimConfig {
+        listen: "127.0.0.1:0".parse().expect("valid address"),
+        ..SimConfig::default()
+    };
     config.seed.mailboxes = mailboxes;
     config.seed.items_median = items_median;
     config
@@ -39,7 +41,8 @@ pub struct EwsResponse {
 impl EwsResponse {
     /// The parsed body.
     pub fn xml(&self) -> Element {
-        parse_document(&self.text).unwrap_or_else(|error| panic!("reply is not XML ({error}): {}", self.text))
+        parse_document(&self.text)
+            .unwrap_or_else(|error| panic!("reply is not XML ({error}): {}", self.text))
     }
 
     /// Every `ResponseCode` in the reply, in order.
@@ -134,7 +137,11 @@ impl SimHarness {
     }
 
     /// Posts a token request and returns the status and JSON body.
-    pub async fn token_request(&self, tenant: &str, form: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    pub async fn token_request(
+        &self,
+        tenant: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
         let response = self
             .http
             .post(&self.tenant(tenant).token_url)
@@ -161,7 +168,10 @@ impl SimHarness {
             )
             .await;
         assert_eq!(status, 200, "token refused: {body}");
-        body["access_token"].as_str().expect("access_token").to_string()
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
     }
 
     /// Sends a SOAP body as `token`, impersonating `mailbox`.
@@ -170,7 +180,12 @@ impl SimHarness {
     }
 
     /// Sends a whole envelope.
-    pub async fn ews_raw(&self, token: &str, anchor: Option<&str>, envelope: String) -> EwsResponse {
+    pub async fn ews_raw(
+        &self,
+        token: &str,
+        anchor: Option<&str>,
+        envelope: String,
+    ) -> EwsResponse {
         let mut request = self
             .http
             .post(&self.tenant("source").ews_url)
@@ -199,7 +214,11 @@ impl SimHarness {
             .send()
             .await
             .expect("admin api answers");
-        assert!(response.status().is_success(), "admin {path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "admin {path}: {}",
+            response.status()
+        );
         response.json().await.expect("json")
     }
 
@@ -212,11 +231,19 @@ impl SimHarness {
             .send()
             .await
             .expect("admin api answers");
-        assert!(response.status().is_success(), "admin put {path}: {}", response.status());
+        assert!(
+            response.status().is_success(),
+            "admin put {path}: {}",
+            response.status()
+        );
     }
 
     /// A mailbox's counters from the admin API.
-    pub async fn counters(&self, tenant: &str, mailbox: &str) -> std::collections::BTreeMap<String, u64> {
+    pub async fn counters(
+        &self,
+        tenant: &str,
+        mailbox: &str,
+    ) -> std::collections::BTreeMap<String, u64> {
         let all: Vec<ferry_sim::admin::TenantCounters> = self.admin("/counters").await;
         all.into_iter()
             .find(|counters| counters.tenant == tenant)
@@ -250,7 +277,9 @@ pub fn validate_with_schemas(files: &[PathBuf]) -> Result<(), String> {
             .map_err(|error| format!("cannot run {}: {error}", script.display()))?;
         let stderr = String::from_utf8_lossy(&output.stderr);
         if stderr.contains("xmllint: not found") || stderr.contains("xmllint: command not found") {
-            return Err("xmllint is missing: install Debian's libxml2-utils (scripts/test.sh does)".into());
+            return Err(
+                "xmllint is missing: install Debian's libxml2-utils (scripts/test.sh does)".into(),
+            );
         }
         if !output.status.success() {
             failures.extend(
@@ -271,6 +300,9 @@ pub fn validate_with_schemas(files: &[PathBuf]) -> Result<(), String> {
                 }
             }
         }
-        Err(format!("replies fail Microsoft's EWS schemas:\n{}", failures.join("\n")))
+        Err(format!(
+            "replies fail Microsoft's EWS schemas:\n{}",
+            failures.join("\n")
+        ))
     }
 }

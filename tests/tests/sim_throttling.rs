@@ -26,15 +26,25 @@ async fn an_exhausted_budget_gets_a_soap_fault_with_back_off() {
     let harness = SimHarness::start(test_config(2, 1)).await;
     let token = harness.app_token("source").await;
     let mailbox = harness.first_user("source");
-    set_policy(&harness, json!({"budget_burst": 3, "budget_recharge_per_sec": 0.5})).await;
+    set_policy(
+        &harness,
+        json!({"budget_burst": 3, "budget_recharge_per_sec": 0.5}),
+    )
+    .await;
     for _ in 0..3 {
-        assert_eq!(harness.ews(&token, Some(&mailbox), GET_INBOX).await.status, 200);
+        assert_eq!(
+            harness.ews(&token, Some(&mailbox), GET_INBOX).await.status,
+            200
+        );
     }
     let refused = harness.ews(&token, Some(&mailbox), GET_INBOX).await;
     assert_eq!(refused.status, 500);
     assert_eq!(refused.response_codes(), vec!["ErrorServerBusy"]);
     let back_off = refused.back_off_ms().expect("BackOffMilliseconds");
-    assert!((1..=2000).contains(&back_off), "back-off until one request recharges: {back_off}");
+    assert!(
+        (1..=2000).contains(&back_off),
+        "back-off until one request recharges: {back_off}"
+    );
 
     set_policy(&harness, json!({"budget_form": "response_message"})).await;
     let as_message = harness.ews(&token, Some(&mailbox), GET_INBOX).await;
@@ -59,11 +69,24 @@ async fn concurrent_requests_over_the_limit_get_http_503() {
     let replies = futures_util::future::join_all(requests).await;
     let statuses: Vec<u16> = replies.iter().map(|reply| reply.status).collect();
     let refused = statuses.iter().filter(|status| **status == 503).count();
-    assert_eq!(statuses.iter().filter(|status| **status == 200).count() + refused, 6, "{statuses:?}");
-    assert!(refused >= 1, "six concurrent requests against a limit of two: {statuses:?}");
-    assert!(replies.iter().filter(|reply| reply.status == 503).all(|reply| reply.text.is_empty()));
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 200).count() + refused,
+        6,
+        "{statuses:?}"
+    );
+    assert!(
+        refused >= 1,
+        "six concurrent requests against a limit of two: {statuses:?}"
+    );
+    assert!(replies
+        .iter()
+        .filter(|reply| reply.status == 503)
+        .all(|reply| reply.text.is_empty()));
     let counters = harness.counters("source", &mailbox).await;
-    assert_eq!(counters.get("throttled.concurrency"), Some(&(refused as u64)));
+    assert_eq!(
+        counters.get("throttled.concurrency"),
+        Some(&(refused as u64))
+    );
     let other = harness
         .sim
         .connection
@@ -90,18 +113,28 @@ async fn concurrent_sync_calls_get_the_exchange_online_error_message() {
     set_policy(&harness, json!({"max_concurrent_sync": 1})).await;
     set_latency_ms(&harness, 400).await;
     let sync = r#"<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId><t:DistinguishedFolderId Id="inbox"/></m:SyncFolderId><m:MaxChangesReturned>10</m:MaxChangesReturned></m:SyncFolderItems>"#;
-    let replies = futures_util::future::join_all((0..3).map(|_| harness.ews(&token, Some(&mailbox), sync))).await;
+    let replies =
+        futures_util::future::join_all((0..3).map(|_| harness.ews(&token, Some(&mailbox), sync)))
+            .await;
     let busy: Vec<_> = replies
         .iter()
         .filter(|reply| reply.response_codes() == vec!["ErrorServerBusy"])
         .collect();
-    assert!(!busy.is_empty(), "three concurrent syncs against a limit of one");
+    assert!(
+        !busy.is_empty(),
+        "three concurrent syncs against a limit of one"
+    );
     for reply in &busy {
-        assert_eq!(reply.status, 200, "Exchange Online answers ConcurrentSyncCalls inside HTTP 200");
+        assert_eq!(
+            reply.status, 200,
+            "Exchange Online answers ConcurrentSyncCalls inside HTTP 200"
+        );
         assert_eq!(reply.back_off_ms(), Some(5000));
         assert!(reply.text.contains("ConcurrentSyncCalls"));
     }
-    assert!(replies.iter().any(|reply| reply.response_codes() == vec!["NoError"]));
+    assert!(replies
+        .iter()
+        .any(|reply| reply.response_codes() == vec!["NoError"]));
     harness.finish().await;
 }
 
@@ -110,21 +143,53 @@ async fn imports_over_the_window_are_refused_until_it_moves_on() {
     let harness = SimHarness::start(test_config(2, 1)).await;
     let token = harness.app_token("source").await;
     let mailbox = harness.first_user("source");
-    set_policy(&harness, json!({"import_bytes_per_window": 2000, "import_window_secs": 1})).await;
-    let mime = base64::engine::general_purpose::STANDARD.encode(format!("Subject: import\r\n\r\n{}\r\n", "x".repeat(300)));
-    let create = format!(r#"<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="inbox"/></m:SavedItemFolderId><m:Items><t:Message><t:MimeContent>{mime}</t:MimeContent></t:Message></m:Items></m:CreateItem>"#);
-    assert_eq!(harness.ews(&token, Some(&mailbox), &create).await.response_codes(), vec!["NoError"]);
-    assert_eq!(harness.ews(&token, Some(&mailbox), &create).await.response_codes(), vec!["NoError"]);
+    set_policy(
+        &harness,
+        json!({"import_bytes_per_window": 2000, "import_window_secs": 1}),
+    )
+    .await;
+    let mime = base64::engine::general_purpose::STANDARD
+        .encode(format!("Subject: import\r\n\r\n{}\r\n", "x".repeat(300)));
+    let create = format!(
+        r#"<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="inbox"/></m:SavedItemFolderId><m:Items><t:Message><t:MimeContent>{mime}</t:MimeContent></t:Message></m:Items></m:CreateItem>"#
+    );
+    assert_eq!(
+        harness
+            .ews(&token, Some(&mailbox), &create)
+            .await
+            .response_codes(),
+        vec!["NoError"]
+    );
+    assert_eq!(
+        harness
+            .ews(&token, Some(&mailbox), &create)
+            .await
+            .response_codes(),
+        vec!["NoError"]
+    );
     let refused = harness.ews(&token, Some(&mailbox), &create).await;
-    assert_eq!((refused.status, refused.response_codes()), (500, vec!["ErrorServerBusy".to_string()]));
+    assert_eq!(
+        (refused.status, refused.response_codes()),
+        (500, vec!["ErrorServerBusy".to_string()])
+    );
     let back_off = refused.back_off_ms().expect("back-off");
     assert!(back_off <= 1000, "at most the window: {back_off}");
     tokio::time::sleep(std::time::Duration::from_millis(back_off + 50)).await;
-    assert_eq!(harness.ews(&token, Some(&mailbox), &create).await.response_codes(), vec!["NoError"]);
+    assert_eq!(
+        harness
+            .ews(&token, Some(&mailbox), &create)
+            .await
+            .response_codes(),
+        vec!["NoError"]
+    );
     let counters = harness.counters("source", &mailbox).await;
     assert_eq!(counters.get("throttled.import"), Some(&1));
     assert_eq!(counters.get("import.items"), Some(&3));
-    let items = descendants(&harness.ews(&token, Some(&mailbox), GET_INBOX).await.xml(), "FolderId").len();
+    let items = descendants(
+        &harness.ews(&token, Some(&mailbox), GET_INBOX).await.xml(),
+        "FolderId",
+    )
+    .len();
     assert_eq!(items, 1);
     harness.finish().await;
 }

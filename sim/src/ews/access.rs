@@ -39,12 +39,15 @@ pub fn requested_version(header: Option<&Element>) -> Result<usize, SoapFault> {
         return Ok(1);
     };
     let name = version.attr("Version").unwrap_or("");
-    VERSIONS.iter().position(|known| *known == name).ok_or_else(|| {
-        SoapFault::new(
-            "ErrorInvalidServerVersion",
-            format!("The specified server version '{name}' is invalid."),
-        )
-    })
+    VERSIONS
+        .iter()
+        .position(|known| *known == name)
+        .ok_or_else(|| {
+            SoapFault::new(
+                "ErrorInvalidServerVersion",
+                format!("The specified server version '{name}' is invalid."),
+            )
+        })
 }
 
 /// The mailbox the request acts on, after checking that the caller may act on it.
@@ -56,7 +59,7 @@ pub fn acting_mailbox(
     let tenant = &principal.tenant;
     let impersonated = header
         .and_then(|header| header.child("ExchangeImpersonation"))
-        .map(|impersonation| impersonated_address(impersonation))
+        .map(impersonated_address)
         .transpose()?;
     match (&principal.subject, impersonated) {
         (Subject::App { .. }, None) => Err(SoapFault::new(
@@ -77,12 +80,14 @@ pub fn acting_mailbox(
         }
         (Subject::User { upn }, None) => {
             let own = tenant.mailbox_by_address(upn).cloned();
-            let target = mailbox_named_in(tenant, operation)?.or(own).ok_or_else(|| {
-                SoapFault::new(
-                    "ErrorNonExistentMailbox",
-                    "The SMTP address has no mailbox associated with it.",
-                )
-            })?;
+            let target = mailbox_named_in(tenant, operation)?
+                .or(own)
+                .ok_or_else(|| {
+                    SoapFault::new(
+                        "ErrorNonExistentMailbox",
+                        "The SMTP address has no mailbox associated with it.",
+                    )
+                })?;
             let is_own = target.primary_address.eq_ignore_ascii_case(upn);
             let has_full_access = tenant.admin(upn).is_some_and(|admin| admin.full_access);
             if !is_own && !has_full_access {
@@ -127,7 +132,10 @@ fn find_mailbox(tenant: &Tenant, address: &str) -> Result<Arc<Mailbox>, SoapFaul
 
 /// For delegate access: the mailbox a request names, by a `Mailbox` element, an id, or
 /// `MailboxSmtpAddress`.
-fn mailbox_named_in(tenant: &Tenant, operation: &Element) -> Result<Option<Arc<Mailbox>>, SoapFault> {
+fn mailbox_named_in(
+    tenant: &Tenant,
+    operation: &Element,
+) -> Result<Option<Arc<Mailbox>>, SoapFault> {
     let mut stack = vec![operation];
     while let Some(element) = stack.pop() {
         match element.name.as_str() {

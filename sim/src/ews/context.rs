@@ -65,7 +65,12 @@ pub fn resolve_folder(
         {
             Some(child) => child,
             None if element.attr("Id").is_some() => element,
-            None => return Err(EwsError::new("ErrorInvalidRequest", "A folder id is missing.")),
+            None => {
+                return Err(EwsError::new(
+                    "ErrorInvalidRequest",
+                    "A folder id is missing.",
+                ))
+            }
         },
     };
     if id_element.name == "DistinguishedFolderId" {
@@ -84,8 +89,8 @@ pub fn resolve_folder(
                 ));
             }
         }
-        let well_known = WellKnownFolder::from_distinguished_id(name)
-            .ok_or_else(EwsError::folder_not_found)?;
+        let well_known =
+            WellKnownFolder::from_distinguished_id(name).ok_or_else(EwsError::folder_not_found)?;
         return Ok(state.well_known_folder(well_known));
     }
     let id = decode_id(id_element)?;

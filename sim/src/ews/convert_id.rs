@@ -10,13 +10,27 @@ use super::OpError;
 use crate::ids::ObjectId;
 use crate::xml::{Element, XmlWriter};
 
-const FORMATS: [&str; 6] = ["EwsLegacyId", "EwsId", "EntryId", "HexEntryId", "StoreId", "OwaId"];
+const FORMATS: [&str; 6] = [
+    "EwsLegacyId",
+    "EwsId",
+    "EntryId",
+    "HexEntryId",
+    "StoreId",
+    "OwaId",
+];
 
 /// `ConvertId`: one response message per source id.
-pub fn convert_id(_ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn convert_id(
+    _ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let destination = request.attr("DestinationFormat").unwrap_or("");
     if !FORMATS.contains(&destination) {
-        return Err(super::soap::SoapFault::schema(format!("'{destination}' is not an id format.")).into());
+        return Err(super::soap::SoapFault::schema(format!(
+            "'{destination}' is not an id format."
+        ))
+        .into());
     }
     let sources = required(request, "SourceIds")?;
     response_start(writer, "ConvertId");
@@ -56,7 +70,9 @@ fn convert(source: &Element, destination: &str) -> Result<String, EwsError> {
     }
     let raw = match source.attr("Format").unwrap_or("") {
         "HexEntryId" => hex::decode(id).map_err(|_| EwsError::id_malformed())?,
-        format if FORMATS.contains(&format) => STANDARD.decode(id).map_err(|_| EwsError::id_malformed())?,
+        format if FORMATS.contains(&format) => {
+            STANDARD.decode(id).map_err(|_| EwsError::id_malformed())?
+        }
         _ => return Err(EwsError::id_malformed()),
     };
     // Only ids this server issued convert; anything else is malformed, as on Exchange.

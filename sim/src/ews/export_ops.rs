@@ -14,7 +14,11 @@ use crate::model::Item;
 use crate::xml::{Element, XmlWriter};
 
 /// `ExportItems`: each item as opaque export data.
-pub fn export_items(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn export_items(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let ids = required(request, "ItemIds")?;
     let mut state = ctx.mailbox.lock();
     response_start(writer, "ExportItems");
@@ -23,9 +27,10 @@ pub fn export_items(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWrit
             Ok(seq) => {
                 let item = &state.items[&seq];
                 let data = encode(item);
-                ctx.mailbox
-                    .counters
-                    .add("export.bytes", data.iter().map(|part| part.len() as u64).sum());
+                ctx.mailbox.counters.add(
+                    "export.bytes",
+                    data.iter().map(|part| part.len() as u64).sum(),
+                );
                 ctx.count("export.items");
                 success_start(writer, "m:ExportItemsResponseMessage");
                 let (item_id, change_key) = item_id_attrs(ctx.mailbox, seq, item.last_change);
@@ -51,7 +56,11 @@ struct Upload {
 
 /// `UploadItems`: creates (or updates) items from export data. `CreateNew` always makes a new
 /// item with a new id, as Exchange does; uploading the same data twice makes two items.
-pub fn upload_items(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn upload_items(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let items = required(request, "Items")?;
     let decoded: Vec<Result<Upload, EwsError>> = items.children.iter().map(decode_upload).collect();
     let total: u64 = decoded
@@ -71,7 +80,10 @@ pub fn upload_items(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWrit
                 ctx.mailbox,
                 &state,
                 element.child("ParentFolderId").ok_or_else(|| {
-                    EwsError::new("ErrorInvalidRequest", "The upload item has no ParentFolderId.")
+                    EwsError::new(
+                        "ErrorInvalidRequest",
+                        "The upload item has no ParentFolderId.",
+                    )
                 })?,
             )?;
             let existing = element
@@ -84,7 +96,11 @@ pub fn upload_items(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWrit
                     Ok(state.insert_item(item))
                 }
                 ("Update" | "UpdateOrCreate", Some(Ok(seq))) => {
-                    check_storage(ctx, &state, item.size().saturating_sub(state.items[&seq].size()))?;
+                    check_storage(
+                        ctx,
+                        &state,
+                        item.size().saturating_sub(state.items[&seq].size()),
+                    )?;
                     state.update_item(seq, ctx.now, |stored| {
                         *stored = Item {
                             seq: stored.seq,
@@ -110,9 +126,12 @@ pub fn upload_items(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWrit
         match result {
             Ok(seq) => {
                 ctx.count("import.items");
-                ctx.mailbox.counters.add("import.bytes", state.items[&seq].content_len());
+                ctx.mailbox
+                    .counters
+                    .add("import.bytes", state.items[&seq].content_len());
                 success_start(writer, "m:UploadItemsResponseMessage");
-                let (id, change_key) = item_id_attrs(ctx.mailbox, seq, state.items[&seq].last_change);
+                let (id, change_key) =
+                    item_id_attrs(ctx.mailbox, seq, state.items[&seq].last_change);
                 writer.empty("m:ItemId", &[("Id", &id), ("ChangeKey", &change_key)]);
                 writer.close("m:UploadItemsResponseMessage");
             }
@@ -124,7 +143,12 @@ pub fn upload_items(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWrit
 }
 
 fn decode_upload(element: &Element) -> Result<Upload, EwsError> {
-    let corrupt = |problem: String| EwsError::new("ErrorCorruptData", format!("The upload data is corrupt: {problem}."));
+    let corrupt = |problem: String| {
+        EwsError::new(
+            "ErrorCorruptData",
+            format!("The upload data is corrupt: {problem}."),
+        )
+    };
     let action = element.attr("CreateAction").unwrap_or("").to_string();
     let data = element
         .child("Data")

@@ -6,13 +6,19 @@ use super::paging::Paging;
 use super::permissions::parse_permission_set;
 use super::restriction::Restriction;
 use super::shape::Shape;
-use super::soap::{error_message, response_end, response_start, success_start, EwsError, SoapFault};
+use super::soap::{
+    error_message, response_end, response_start, success_start, EwsError, SoapFault,
+};
 use super::OpError;
 use crate::model::{Folder, FolderError, MailboxState};
 use crate::xml::{Element, XmlWriter};
 
 /// `GetFolder`: one response message per requested folder.
-pub fn get_folder(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn get_folder(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let shape = Shape::parse(required(request, "FolderShape")?).map_err(SoapFault::from)?;
     let ids = required(request, "FolderIds")?;
     let state = ctx.mailbox.lock();
@@ -34,7 +40,11 @@ pub fn get_folder(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter
 }
 
 /// `FindFolder`: children (shallow) or the whole subtree (deep) of each parent, paged.
-pub fn find_folder(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn find_folder(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let shape = Shape::parse(required(request, "FolderShape")?).map_err(SoapFault::from)?;
     let deep = match request.attr("Traversal").unwrap_or("Shallow") {
         "Shallow" => false,
@@ -88,7 +98,10 @@ pub fn find_folder(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWrite
             &[
                 ("IndexedPagingOffset", &page.next_offset.to_string()),
                 ("TotalItemsInView", &matching.len().to_string()),
-                ("IncludesLastItemInRange", if page.includes_last { "true" } else { "false" }),
+                (
+                    "IncludesLastItemInRange",
+                    if page.includes_last { "true" } else { "false" },
+                ),
             ],
         );
         writer.open("t:Folders", &[]);
@@ -104,14 +117,20 @@ pub fn find_folder(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWrite
 }
 
 /// `CreateFolder`: creates each folder under the parent; a name clash is `ErrorFolderExists`.
-pub fn create_folder(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn create_folder(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let parent_element = required(request, "ParentFolderId")?;
     let folders = required(request, "Folders")?;
     let mut state = ctx.mailbox.lock();
     let parent = resolve_folder(ctx.mailbox, &state, parent_element);
     response_start(writer, "CreateFolder");
     for folder in &folders.children {
-        let result = parent.clone().and_then(|parent| create_one(ctx, &mut state, parent, folder));
+        let result = parent
+            .clone()
+            .and_then(|parent| create_one(ctx, &mut state, parent, folder));
         match result {
             Ok(seq) => {
                 success_start(writer, "m:CreateFolderResponseMessage");
@@ -155,9 +174,9 @@ fn create_one(
             ))
         }
     };
-    let name = folder.child_text("DisplayName").ok_or_else(|| {
-        EwsError::new("ErrorInvalidRequest", "The folder has no DisplayName.")
-    })?;
+    let name = folder
+        .child_text("DisplayName")
+        .ok_or_else(|| EwsError::new("ErrorInvalidRequest", "The folder has no DisplayName."))?;
     let class = folder.child_text("FolderClass").unwrap_or(default_class);
     let seq = state
         .create_folder(parent, name, class, ctx.now)
@@ -187,7 +206,11 @@ fn create_one(
 }
 
 /// `UpdateFolder`: sets a folder's display name or permission set.
-pub fn update_folder(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn update_folder(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let changes = required(request, "FolderChanges")?;
     let tenant = std::sync::Arc::clone(&ctx.principal.tenant);
     let mut state = ctx.mailbox.lock();
@@ -229,12 +252,20 @@ fn apply_folder_change(
             .child("FieldURI")
             .and_then(|path| path.attr("FieldURI"))
             .unwrap_or("");
-        let value_holder = update.children.iter().find(|child| child.name.ends_with("Folder"));
+        let value_holder = update
+            .children
+            .iter()
+            .find(|child| child.name.ends_with("Folder"));
         match (update.name.as_str(), uri) {
             ("SetFolderField", "folder:PermissionSet") => {
                 let set = value_holder
                     .and_then(|holder| holder.child("PermissionSet"))
-                    .ok_or_else(|| EwsError::new("ErrorInvalidRequest", "SetFolderField has no PermissionSet."))?;
+                    .ok_or_else(|| {
+                        EwsError::new(
+                            "ErrorInvalidRequest",
+                            "SetFolderField has no PermissionSet.",
+                        )
+                    })?;
                 let is_calendar = state.folders[&seq].is_calendar();
                 let permissions = parse_permission_set(tenant, set, is_calendar)?;
                 if let Some(folder) = state.folders.get_mut(&seq) {
@@ -245,7 +276,9 @@ fn apply_folder_change(
                 let name = value_holder
                     .and_then(|holder| holder.child_text("DisplayName"))
                     .filter(|name| !name.is_empty())
-                    .ok_or_else(|| EwsError::new("ErrorInvalidRequest", "SetFolderField has no DisplayName."))?;
+                    .ok_or_else(|| {
+                        EwsError::new("ErrorInvalidRequest", "SetFolderField has no DisplayName.")
+                    })?;
                 let folder = &state.folders[&seq];
                 if folder.well_known.is_some() {
                     return Err(EwsError::new(
@@ -254,7 +287,10 @@ fn apply_folder_change(
                     ));
                 }
                 if let Some(parent) = folder.parent {
-                    if state.child_named(parent, name).is_some_and(|other| other != seq) {
+                    if state
+                        .child_named(parent, name)
+                        .is_some_and(|other| other != seq)
+                    {
                         return Err(EwsError::new(
                             "ErrorFolderExists",
                             "A folder with the specified name already exists.",
@@ -277,7 +313,11 @@ fn apply_folder_change(
 }
 
 /// `DeleteFolder`: removes user folders with their items; distinguished folders can't be deleted.
-pub fn delete_folder(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn delete_folder(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let ids = required(request, "FolderIds")?;
     let mut state = ctx.mailbox.lock();
     response_start(writer, "DeleteFolder");

@@ -26,7 +26,9 @@ pub fn write_folder(
             );
         }
     }
-    if shape.wants("folder:FolderClass", BaseShape::AllProperties) && !folder.folder_class.is_empty() {
+    if shape.wants("folder:FolderClass", BaseShape::AllProperties)
+        && !folder.folder_class.is_empty()
+    {
         writer.leaf("t:FolderClass", &folder.folder_class);
     }
     if shape.wants("folder:DisplayName", BaseShape::Default) {
@@ -71,7 +73,14 @@ pub fn write_folder(
             ("t:CreateAssociated", "true"),
             ("t:CreateContents", "true"),
             ("t:CreateHierarchy", "true"),
-            ("t:Delete", if folder.well_known.is_some() { "false" } else { "true" }),
+            (
+                "t:Delete",
+                if folder.well_known.is_some() {
+                    "false"
+                } else {
+                    "true"
+                },
+            ),
             ("t:Modify", "true"),
             ("t:Read", "true"),
             ("t:ViewPrivateItems", "true"),
@@ -112,7 +121,11 @@ pub fn write_folder(
 /// Writes `PermissionSet` in its folder or calendar form.
 pub fn write_permission_set(writer: &mut XmlWriter, permissions: &[Permission], calendar: bool) {
     let (list, entry, level) = if calendar {
-        ("t:CalendarPermissions", "t:CalendarPermission", "t:CalendarPermissionLevel")
+        (
+            "t:CalendarPermissions",
+            "t:CalendarPermission",
+            "t:CalendarPermissionLevel",
+        )
     } else {
         ("t:Permissions", "t:Permission", "t:PermissionLevel")
     };
@@ -139,7 +152,10 @@ pub fn write_permission_set(writer: &mut XmlWriter, permissions: &[Permission], 
         writer.close("t:UserId");
         let flag = |value: bool| if value { "true" } else { "false" };
         writer.leaf("t:CanCreateItems", flag(permission.can_create_items));
-        writer.leaf("t:CanCreateSubFolders", flag(permission.can_create_subfolders));
+        writer.leaf(
+            "t:CanCreateSubFolders",
+            flag(permission.can_create_subfolders),
+        );
         writer.leaf("t:IsFolderOwner", flag(permission.is_folder_owner));
         writer.leaf("t:IsFolderVisible", flag(permission.is_folder_visible));
         writer.leaf("t:IsFolderContact", flag(permission.is_folder_contact));

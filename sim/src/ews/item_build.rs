@@ -77,7 +77,9 @@ pub fn item_from_element(element: &Element, folder: u64, now: i64) -> Result<Ite
         let body = element.child("Body");
         let subject = element.child_text("Subject").unwrap_or("");
         let (content_type, text) = match body {
-            Some(body) if body.attr("BodyType") == Some("HTML") => ("text/html", body.text.as_str()),
+            Some(body) if body.attr("BodyType") == Some("HTML") => {
+                ("text/html", body.text.as_str())
+            }
             Some(body) => ("text/plain", body.text.as_str()),
             None => ("text/plain", ""),
         };
@@ -113,7 +115,10 @@ fn apply_properties(item: &mut Item, element: &Element) -> Result<(), EwsError> 
     for child in &element.children {
         match child.name.as_str() {
             "Subject" => item.subject = clean_text(child.text.trim()),
-            "Importance" => item.importance = checked_token(&child.text, &["Low", "Normal", "High"], "Importance")?,
+            "Importance" => {
+                item.importance =
+                    checked_token(&child.text, &["Low", "Normal", "High"], "Importance")?
+            }
             "Sensitivity" => {
                 item.sensitivity = checked_token(
                     &child.text,
@@ -208,7 +213,8 @@ pub fn set_extended(item: &mut Item, property: ExtendedProperty) {
             }
         }
         _ => {
-            item.extended.retain(|existing| existing.key != property.key);
+            item.extended
+                .retain(|existing| existing.key != property.key);
             item.extended.push(property);
         }
     }

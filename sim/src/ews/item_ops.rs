@@ -15,13 +15,29 @@ use crate::model::{Item, MailboxState, WellKnownFolder};
 use crate::xml::{Element, XmlWriter};
 
 /// `FindItem`: the items of each parent folder, filtered, sorted and paged.
-pub fn find_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn find_item(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let shape = Shape::parse(required(request, "ItemShape")?)?;
     let traversal = request.attr("Traversal").unwrap_or("Shallow");
     if !matches!(traversal, "Shallow" | "Associated") {
-        return Err(EwsError::new("ErrorInvalidRequest", format!("FindItem traversal '{traversal}' is not supported.")).into());
+        return Err(EwsError::new(
+            "ErrorInvalidRequest",
+            format!("FindItem traversal '{traversal}' is not supported."),
+        )
+        .into());
     }
-    for unsupported in ["FractionalPageItemView", "CalendarView", "ContactsView", "GroupBy", "DistinguishedGroupBy", "QueryString", "SeekToConditionPageItemView"] {
+    for unsupported in [
+        "FractionalPageItemView",
+        "CalendarView",
+        "ContactsView",
+        "GroupBy",
+        "DistinguishedGroupBy",
+        "QueryString",
+        "SeekToConditionPageItemView",
+    ] {
         if request.child(unsupported).is_some() {
             return Err(EwsError::new(
                 "ErrorInvalidRequest",
@@ -30,7 +46,10 @@ pub fn find_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter)
             .into());
         }
     }
-    let paging = Paging::parse(request.child("IndexedPageItemView"), ctx.sim.config.limits.max_page_size)?;
+    let paging = Paging::parse(
+        request.child("IndexedPageItemView"),
+        ctx.sim.config.limits.max_page_size,
+    )?;
     let restriction = request
         .child("Restriction")
         .map(Restriction::parse::<Item>)
@@ -66,7 +85,11 @@ pub fn find_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter)
                 .iter()
                 .rev()
                 .filter_map(|(_, seq)| state.items.get(seq))
-                .filter(|item| restriction.as_ref().is_none_or(|restriction| restriction.matches(*item)))
+                .filter(|item| {
+                    restriction
+                        .as_ref()
+                        .is_none_or(|restriction| restriction.matches(*item))
+                })
                 .collect()
         };
         sort.apply(&mut matching);
@@ -77,7 +100,10 @@ pub fn find_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter)
             &[
                 ("IndexedPagingOffset", &page.next_offset.to_string()),
                 ("TotalItemsInView", &matching.len().to_string()),
-                ("IncludesLastItemInRange", if page.includes_last { "true" } else { "false" }),
+                (
+                    "IncludesLastItemInRange",
+                    if page.includes_last { "true" } else { "false" },
+                ),
             ],
         );
         writer.open("t:Items", &[]);
@@ -93,7 +119,11 @@ pub fn find_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter)
 }
 
 /// `GetItem`: one response message per id.
-pub fn get_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn get_item(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let shape = Shape::parse(required(request, "ItemShape")?)?;
     let ids = required(request, "ItemIds")?;
     let mut state = ctx.mailbox.lock();
@@ -116,7 +146,11 @@ pub fn get_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) 
 
 /// Resolves an item that is about to be read, letting the item-vanishes fault delete it first
 /// (its owner deleted it while the migration ran).
-pub fn read_item(ctx: &OpContext<'_>, state: &mut MailboxState, id: &Element) -> Result<u64, EwsError> {
+pub fn read_item(
+    ctx: &OpContext<'_>,
+    state: &mut MailboxState,
+    id: &Element,
+) -> Result<u64, EwsError> {
     let seq = resolve_item(ctx.mailbox, state, id)?;
     if ctx.item_vanishes() {
         state.delete_item(seq);
@@ -127,7 +161,11 @@ pub fn read_item(ctx: &OpContext<'_>, state: &mut MailboxState, id: &Element) ->
 }
 
 /// `CreateItem`: saves items (from MIME or properties) in the target folder.
-pub fn create_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn create_item(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let items = required(request, "Items")?;
     let disposition = request.attr("MessageDisposition");
     if matches!(disposition, Some("SendOnly" | "SendAndSaveCopy")) {
@@ -175,7 +213,8 @@ pub fn create_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWrite
                 success_start(writer, "m:CreateItemResponseMessage");
                 writer.open("m:Items", &[]);
                 writer.open(element, &[]);
-                let (id, change_key) = item_id_attrs(ctx.mailbox, seq, state.items[&seq].last_change);
+                let (id, change_key) =
+                    item_id_attrs(ctx.mailbox, seq, state.items[&seq].last_change);
                 writer.empty("t:ItemId", &[("Id", &id), ("ChangeKey", &change_key)]);
                 writer.close(element);
                 writer.close("m:Items");
@@ -189,7 +228,11 @@ pub fn create_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWrite
 }
 
 /// `UpdateItem`: sets or deletes properties (extended properties, subject, read flag...).
-pub fn update_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn update_item(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let changes = required(request, "ItemChanges")?;
     let never_overwrite = request.attr("ConflictResolution") == Some("NeverOverwrite");
     let mut state = ctx.mailbox.lock();
@@ -240,20 +283,30 @@ pub fn update_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWrite
 }
 
 fn apply_update(item: &mut Item, update: &Element) -> Result<(), EwsError> {
-    let extended_path = update.child("ExtendedFieldURI").map(ExtendedFieldPath::parse).transpose()?;
+    let extended_path = update
+        .child("ExtendedFieldURI")
+        .map(ExtendedFieldPath::parse)
+        .transpose()?;
     let uri = update
         .child("FieldURI")
         .and_then(|path| path.attr("FieldURI"))
         .unwrap_or("");
-    let holder = update
-        .children
-        .iter()
-        .find(|child| !matches!(child.name.as_str(), "FieldURI" | "ExtendedFieldURI" | "IndexedFieldURI"));
+    let holder = update.children.iter().find(|child| {
+        !matches!(
+            child.name.as_str(),
+            "FieldURI" | "ExtendedFieldURI" | "IndexedFieldURI"
+        )
+    });
     match (update.name.as_str(), extended_path) {
         ("SetItemField", Some(path)) => {
             let property_element = holder
                 .and_then(|holder| holder.child("ExtendedProperty"))
-                .ok_or_else(|| EwsError::new("ErrorInvalidRequest", "SetItemField has no ExtendedProperty."))?;
+                .ok_or_else(|| {
+                    EwsError::new(
+                        "ErrorInvalidRequest",
+                        "SetItemField has no ExtendedProperty.",
+                    )
+                })?;
             let property = parse_extended_property(property_element)?;
             if property.key != path.key {
                 return Err(EwsError::new(
@@ -263,17 +316,29 @@ fn apply_update(item: &mut Item, update: &Element) -> Result<(), EwsError> {
             }
             set_extended(item, property);
         }
-        ("DeleteItemField", Some(path)) => item.extended.retain(|property| property.key != path.key),
+        ("DeleteItemField", Some(path)) => {
+            item.extended.retain(|property| property.key != path.key)
+        }
         ("SetItemField", None) => {
-            let holder = holder.ok_or_else(|| EwsError::new("ErrorInvalidRequest", "SetItemField has no item."))?;
-            let value = |name: &str| holder.child(name).ok_or_else(|| {
-                EwsError::new("ErrorInvalidRequest", format!("SetItemField of {uri} has no {name}."))
-            });
+            let holder = holder
+                .ok_or_else(|| EwsError::new("ErrorInvalidRequest", "SetItemField has no item."))?;
+            let value = |name: &str| {
+                holder.child(name).ok_or_else(|| {
+                    EwsError::new(
+                        "ErrorInvalidRequest",
+                        format!("SetItemField of {uri} has no {name}."),
+                    )
+                })
+            };
             match uri {
                 "item:Subject" => item.subject = value("Subject")?.text.clone(),
                 "message:IsRead" => item.is_read = value("IsRead")?.trimmed_text() == "true",
-                "item:Importance" => item.importance = value("Importance")?.trimmed_text().to_string(),
-                "item:Sensitivity" => item.sensitivity = value("Sensitivity")?.trimmed_text().to_string(),
+                "item:Importance" => {
+                    item.importance = value("Importance")?.trimmed_text().to_string()
+                }
+                "item:Sensitivity" => {
+                    item.sensitivity = value("Sensitivity")?.trimmed_text().to_string()
+                }
                 "item:Categories" => {
                     item.categories = value("Categories")?
                         .children_named("String")
@@ -300,11 +365,21 @@ fn apply_update(item: &mut Item, update: &Element) -> Result<(), EwsError> {
 }
 
 /// `DeleteItem`: hard, soft, or move to Deleted Items.
-pub fn delete_item(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn delete_item(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let ids = required(request, "ItemIds")?;
     let delete_type = request.attr("DeleteType").unwrap_or("");
-    if !matches!(delete_type, "HardDelete" | "SoftDelete" | "MoveToDeletedItems") {
-        return Err(super::soap::SoapFault::schema("DeleteType must be HardDelete, SoftDelete or MoveToDeletedItems.").into());
+    if !matches!(
+        delete_type,
+        "HardDelete" | "SoftDelete" | "MoveToDeletedItems"
+    ) {
+        return Err(super::soap::SoapFault::schema(
+            "DeleteType must be HardDelete, SoftDelete or MoveToDeletedItems.",
+        )
+        .into());
     }
     let mut state = ctx.mailbox.lock();
     let deleted_items = state.well_known_folder(WellKnownFolder::DeletedItems);
@@ -342,10 +417,17 @@ impl SortOrder {
             let uri = order
                 .child("FieldURI")
                 .and_then(|path| path.attr("FieldURI"))
-                .ok_or_else(|| EwsError::new("ErrorInvalidRequest", "FieldOrder has no FieldURI."))?;
+                .ok_or_else(|| {
+                    EwsError::new("ErrorInvalidRequest", "FieldOrder has no FieldURI.")
+                })?;
             if !matches!(
                 uri,
-                "item:DateTimeReceived" | "item:DateTimeSent" | "item:DateTimeCreated" | "item:LastModifiedTime" | "item:Subject" | "item:Size"
+                "item:DateTimeReceived"
+                    | "item:DateTimeSent"
+                    | "item:DateTimeCreated"
+                    | "item:LastModifiedTime"
+                    | "item:Subject"
+                    | "item:Size"
             ) {
                 return Err(EwsError::new(
                     "ErrorUnsupportedPathForSortGroup",
@@ -369,10 +451,17 @@ impl SortOrder {
                     "item:DateTimeSent" => left.sent.cmp(&right.sent),
                     "item:DateTimeCreated" => left.created.cmp(&right.created),
                     "item:LastModifiedTime" => left.modified.cmp(&right.modified),
-                    "item:Subject" => left.subject.to_lowercase().cmp(&right.subject.to_lowercase()),
+                    "item:Subject" => left
+                        .subject
+                        .to_lowercase()
+                        .cmp(&right.subject.to_lowercase()),
                     _ => left.size().cmp(&right.size()),
                 };
-                let ordering = if *descending { ordering.reverse() } else { ordering };
+                let ordering = if *descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                };
                 if ordering != Ordering::Equal {
                     return ordering;
                 }

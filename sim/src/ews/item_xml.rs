@@ -27,7 +27,10 @@ pub fn write_item(
     writer.empty("t:ItemId", &[("Id", &id), ("ChangeKey", &change_key)]);
     if wants("item:ParentFolderId", BaseShape::Default) {
         let (folder_id, folder_key) = folder_id_attrs(ctx.mailbox, state, item.folder);
-        writer.empty("t:ParentFolderId", &[("Id", &folder_id), ("ChangeKey", &folder_key)]);
+        writer.empty(
+            "t:ParentFolderId",
+            &[("Id", &folder_id), ("ChangeKey", &folder_key)],
+        );
     }
     if wants("item:ItemClass", BaseShape::Default) {
         writer.leaf("t:ItemClass", &item.item_class);
@@ -82,7 +85,10 @@ pub fn write_item(
                 }
                 writer.close("t:Values");
             } else {
-                writer.leaf("t:Value", property.values.first().map(String::as_str).unwrap_or(""));
+                writer.leaf(
+                    "t:Value",
+                    property.values.first().map(String::as_str).unwrap_or(""),
+                );
             }
             writer.close("t:ExtendedProperty");
         }
@@ -184,7 +190,7 @@ fn write_details(item: &Item, shape: &Shape, writer: &mut XmlWriter) {
             email,
         } => {
             if wants("contacts:DisplayName", BaseShape::Default) {
-                writer.leaf("t:DisplayName", &format!("{given_name} {surname}").trim().to_string());
+                writer.leaf("t:DisplayName", format!("{given_name} {surname}").trim());
             }
             if wants("contacts:GivenName", BaseShape::Default) {
                 writer.leaf("t:GivenName", given_name);

@@ -28,7 +28,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 pub use context::OpContext;
-use soap::{envelope_end, envelope_start, error_message, response_end, response_start, EwsError, SoapFault};
+use soap::{
+    envelope_end, envelope_start, error_message, response_end, response_start, EwsError, SoapFault,
+};
 
 use crate::identity::TokenRejection;
 use crate::model::Mailbox;
@@ -147,7 +149,9 @@ impl EwsReply {
         }
         reply.headers.push(("www-authenticate", challenge));
         if let Some(diagnostics) = rejection.diagnostics() {
-            reply.headers.push(("x-ms-diagnostics", diagnostics.to_string()));
+            reply
+                .headers
+                .push(("x-ms-diagnostics", diagnostics.to_string()));
         }
         reply
     }
@@ -181,7 +185,9 @@ pub async fn handle(sim: &SimState, authorization: Option<&str>, body: Bytes) ->
         return EwsReply::fault(
             &SoapFault::new(
                 "ErrorInvalidRequest",
-                format!("The request is invalid: the simulator does not serve the '{name}' operation."),
+                format!(
+                    "The request is invalid: the simulator does not serve the '{name}' operation."
+                ),
             ),
             &name,
         );
@@ -202,15 +208,21 @@ pub async fn handle(sim: &SimState, authorization: Option<&str>, body: Bytes) ->
     let mailbox = match access::acting_mailbox(&principal, header, request) {
         Ok(mailbox) => mailbox,
         Err(fault) => {
-            tenant.counters.bump(&format!("access_denied.{}", fault.code));
+            tenant
+                .counters
+                .bump(&format!("access_denied.{}", fault.code));
             return EwsReply::fault(&fault, &name);
         }
     };
     mailbox.counters.bump(&format!("requests.{name}"));
-    let admission = match sim.throttle.admit(&principal.caller_key(), mailbox.guid, operation.is_sync) {
-        Ok(admission) => admission,
-        Err(throttled) => return throttled_reply(&mailbox, &throttled, &name, request),
-    };
+    let admission =
+        match sim
+            .throttle
+            .admit(&principal.caller_key(), mailbox.guid, operation.is_sync)
+        {
+            Ok(admission) => admission,
+            Err(throttled) => return throttled_reply(&mailbox, &throttled, &name, request),
+        };
     // Latency is server time: the request holds its concurrency slots while it waits.
     if faults_apply {
         let latency = sim.faults.latency();
@@ -250,7 +262,9 @@ pub async fn handle(sim: &SimState, authorization: Option<&str>, body: Bytes) ->
             }
         }
         Err(OpError::Fault(fault)) => EwsReply::fault(&fault, &name),
-        Err(OpError::Throttled(throttled)) => return throttled_reply(&mailbox, &throttled, &name, request),
+        Err(OpError::Throttled(throttled)) => {
+            return throttled_reply(&mailbox, &throttled, &name, request)
+        }
     };
     if poison_text {
         mailbox.counters.bump("fault.invalid_xml_char");
@@ -267,7 +281,9 @@ pub async fn handle(sim: &SimState, authorization: Option<&str>, body: Bytes) ->
 /// Splits an envelope into its header (if any) and the operation element in its body.
 fn envelope_parts(root: &Element) -> Result<(Option<&Element>, &Element), SoapFault> {
     if root.ns != Ns::Soap || root.name != "Envelope" {
-        return Err(SoapFault::schema("the root element is not a SOAP 1.1 Envelope"));
+        return Err(SoapFault::schema(
+            "the root element is not a SOAP 1.1 Envelope",
+        ));
     }
     let header = root
         .children
@@ -287,7 +303,12 @@ fn envelope_parts(root: &Element) -> Result<(Option<&Element>, &Element), SoapFa
 }
 
 /// Replies to a throttled request in the form the refusing policy uses.
-fn throttled_reply(mailbox: &Mailbox, throttled: &Throttled, operation: &str, request: &Element) -> EwsReply {
+fn throttled_reply(
+    mailbox: &Mailbox,
+    throttled: &Throttled,
+    operation: &str,
+    request: &Element,
+) -> EwsReply {
     mailbox
         .counters
         .bump(&format!("throttled.{}", throttled.policy.name()));
@@ -326,7 +347,11 @@ fn throttled_reply(mailbox: &Mailbox, throttled: &Throttled, operation: &str, re
             } else {
                 response_start(&mut writer, operation);
                 for _ in 0..expected_messages(operation, request) {
-                    error_message(&mut writer, &format!("m:{operation}ResponseMessage"), &error);
+                    error_message(
+                        &mut writer,
+                        &format!("m:{operation}ResponseMessage"),
+                        &error,
+                    );
                 }
                 response_end(&mut writer, operation);
             }

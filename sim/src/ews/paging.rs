@@ -108,11 +108,28 @@ mod tests {
         let paging = Paging::parse(Some(&view), 1000).expect("valid");
         assert_eq!(paging.max_entries, 1000, "capped at the server limit");
         let page = paging.select(2500);
-        assert_eq!((page.start, page.end, page.next_offset, page.includes_last), (1000, 2000, 2000, false));
-        let last = Paging { offset: 2000, ..paging }.select(2500);
-        assert_eq!((last.start, last.end, last.includes_last), (2000, 2500, true));
-        let beyond = Paging { offset: 9000, ..paging }.select(2500);
-        assert_eq!((beyond.start, beyond.end, beyond.includes_last), (2500, 2500, true));
+        assert_eq!(
+            (page.start, page.end, page.next_offset, page.includes_last),
+            (1000, 2000, 2000, false)
+        );
+        let last = Paging {
+            offset: 2000,
+            ..paging
+        }
+        .select(2500);
+        assert_eq!(
+            (last.start, last.end, last.includes_last),
+            (2000, 2500, true)
+        );
+        let beyond = Paging {
+            offset: 9000,
+            ..paging
+        }
+        .select(2500);
+        assert_eq!(
+            (beyond.start, beyond.end, beyond.includes_last),
+            (2500, 2500, true)
+        );
     }
 
     #[test]
@@ -124,8 +141,10 @@ mod tests {
         };
         let page = paging.select(30);
         assert_eq!((page.start, page.end), (15, 25));
-        let view = parse_document(r#"<IndexedPageItemView MaxEntriesReturned="-1" Offset="0" BasePoint="Beginning"/>"#)
-            .expect("xml");
+        let view = parse_document(
+            r#"<IndexedPageItemView MaxEntriesReturned="-1" Offset="0" BasePoint="Beginning"/>"#,
+        )
+        .expect("xml");
         assert!(Paging::parse(Some(&view), 1000).is_err());
     }
 }

@@ -17,7 +17,8 @@ pub fn parse_permission_set(
     ) {
         (Some(list), None) => (list.children_named("Permission").collect::<Vec<_>>(), false),
         (None, Some(list)) => (
-            list.children_named("CalendarPermission").collect::<Vec<_>>(),
+            list.children_named("CalendarPermission")
+                .collect::<Vec<_>>(),
             true,
         ),
         _ => {

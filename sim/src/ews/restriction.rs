@@ -103,7 +103,12 @@ impl Restriction {
             Restriction::Compare(PathHolder(path), ComparisonHolder(comparison), constant) => {
                 value_of(object, path).is_some_and(|value| compare(&value, *comparison, constant))
             }
-            Restriction::Contains(PathHolder(path), ContainmentHolder(mode), ignore_case, needle) => {
+            Restriction::Contains(
+                PathHolder(path),
+                ContainmentHolder(mode),
+                ignore_case,
+                needle,
+            ) => {
                 let texts = match value_of(object, path) {
                     Some(FieldValue::Text(text)) => vec![text],
                     Some(FieldValue::Texts(texts)) => texts,
@@ -159,10 +164,9 @@ fn parse_expression<T: Searchable>(element: &Element) -> Result<Restriction, Ews
             })
         }
         "Not" => {
-            let inner = element
-                .children
-                .first()
-                .ok_or_else(|| EwsError::new("ErrorInvalidRestriction", "Not has no expression."))?;
+            let inner = element.children.first().ok_or_else(|| {
+                EwsError::new("ErrorInvalidRestriction", "Not has no expression.")
+            })?;
             Ok(Restriction::Not(Box::new(parse_expression::<T>(inner)?)))
         }
         "Exists" => Ok(Restriction::Exists(PathHolder(parse_path::<T>(element)?))),
@@ -181,11 +185,15 @@ fn parse_expression<T: Searchable>(element: &Element) -> Result<Restriction, Ews
             };
             let ignore_case = element
                 .attr("ContainmentComparison")
-                .is_some_and(|comparison| comparison.contains("IgnoreCase") || comparison == "Loose");
+                .is_some_and(|comparison| {
+                    comparison.contains("IgnoreCase") || comparison == "Loose"
+                });
             let needle = element
                 .child("Constant")
                 .and_then(|constant| constant.attr("Value"))
-                .ok_or_else(|| EwsError::new("ErrorInvalidRestriction", "Contains has no Constant."))?;
+                .ok_or_else(|| {
+                    EwsError::new("ErrorInvalidRestriction", "Contains has no Constant.")
+                })?;
             Ok(Restriction::Contains(
                 PathHolder(path),
                 ContainmentHolder(mode),
@@ -204,8 +212,18 @@ fn parse_path<T: Searchable>(element: &Element) -> Result<Path, EwsError> {
     let path = element
         .children
         .iter()
-        .find(|child| matches!(child.name.as_str(), "FieldURI" | "ExtendedFieldURI" | "IndexedFieldURI"))
-        .ok_or_else(|| EwsError::new("ErrorInvalidRestriction", "The expression has no property path."))?;
+        .find(|child| {
+            matches!(
+                child.name.as_str(),
+                "FieldURI" | "ExtendedFieldURI" | "IndexedFieldURI"
+            )
+        })
+        .ok_or_else(|| {
+            EwsError::new(
+                "ErrorInvalidRestriction",
+                "The expression has no property path.",
+            )
+        })?;
     match path.name.as_str() {
         "ExtendedFieldURI" => Ok(Path::Extended(ExtendedFieldPath::parse(path)?)),
         "FieldURI" => {
@@ -234,9 +252,8 @@ fn value_of<T: Searchable>(object: &T, path: &Path) -> Option<FieldValue> {
             let first = property.values.first()?.clone();
             Some(match property.property_type.as_str() {
                 "SystemTime" => FieldValue::Time(parse_ews(&first)?),
-                "Integer" | "Long" | "Short" | "Currency" | "Double" | "Float" | "ApplicationTime" => {
-                    FieldValue::Number(first.parse().ok()?)
-                }
+                "Integer" | "Long" | "Short" | "Currency" | "Double" | "Float"
+                | "ApplicationTime" => FieldValue::Number(first.parse().ok()?),
                 "Boolean" => FieldValue::Flag(first == "true"),
                 kind if kind.ends_with("Array") => FieldValue::Texts(property.values.clone()),
                 _ => FieldValue::Text(first),
@@ -350,7 +367,10 @@ impl Searchable for Folder {
     fn supports(uri: &str) -> bool {
         matches!(
             uri,
-            "folder:DisplayName" | "folder:FolderClass" | "folder:TotalCount" | "folder:UnreadCount"
+            "folder:DisplayName"
+                | "folder:FolderClass"
+                | "folder:TotalCount"
+                | "folder:UnreadCount"
         )
     }
 
@@ -442,7 +462,9 @@ mod tests {
         )
         .expect("xml");
         assert_eq!(
-            Restriction::parse::<Item>(&root).expect_err("unsupported").code,
+            Restriction::parse::<Item>(&root)
+                .expect_err("unsupported")
+                .code,
             "ErrorUnsupportedPathForQuery"
         );
     }

@@ -8,12 +8,20 @@ use crate::model::{InboxRule, MailboxState, Person, RuleEntry, RuleValue};
 use crate::xml::{Element, XmlWriter, MESSAGES_NS, TYPES_NS};
 
 /// `GetInboxRules`: the mailbox's rules in priority order.
-pub fn get_inbox_rules(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn get_inbox_rules(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     check_mailbox_address(ctx, request)?;
     let state = ctx.mailbox.lock();
     writer.open(
         "m:GetInboxRulesResponse",
-        &[("ResponseClass", "Success"), ("xmlns:m", MESSAGES_NS), ("xmlns:t", TYPES_NS)],
+        &[
+            ("ResponseClass", "Success"),
+            ("xmlns:m", MESSAGES_NS),
+            ("xmlns:t", TYPES_NS),
+        ],
     );
     writer.leaf("m:ResponseCode", "NoError");
     writer.leaf("m:OutlookRuleBlobExists", "false");
@@ -35,7 +43,11 @@ struct RuleOperationError {
 }
 
 /// `UpdateInboxRules`: creates, changes and deletes rules, all or nothing.
-pub fn update_inbox_rules(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn update_inbox_rules(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     check_mailbox_address(ctx, request)?;
     let operations = request
         .child("Operations")
@@ -44,7 +56,8 @@ pub fn update_inbox_rules(ctx: &OpContext<'_>, request: &Element, writer: &mut X
     let mut rules = state.rules.clone();
     let mut errors = Vec::new();
     for (index, operation) in operations.children.iter().enumerate() {
-        if let Err((field, code, message)) = apply_operation(ctx, &mut state, &mut rules, operation) {
+        if let Err((field, code, message)) = apply_operation(ctx, &mut state, &mut rules, operation)
+        {
             errors.push(RuleOperationError {
                 index,
                 field,
@@ -68,7 +81,11 @@ pub fn update_inbox_rules(ctx: &OpContext<'_>, request: &Element, writer: &mut X
         state.rules = rules;
         writer.open(
             "m:UpdateInboxRulesResponse",
-            &[("ResponseClass", "Success"), ("xmlns:m", MESSAGES_NS), ("xmlns:t", TYPES_NS)],
+            &[
+                ("ResponseClass", "Success"),
+                ("xmlns:m", MESSAGES_NS),
+                ("xmlns:t", TYPES_NS),
+            ],
         );
         writer.leaf("m:ResponseCode", "NoError");
         writer.close("m:UpdateInboxRulesResponse");
@@ -76,9 +93,16 @@ pub fn update_inbox_rules(ctx: &OpContext<'_>, request: &Element, writer: &mut X
     }
     writer.open(
         "m:UpdateInboxRulesResponse",
-        &[("ResponseClass", "Error"), ("xmlns:m", MESSAGES_NS), ("xmlns:t", TYPES_NS)],
+        &[
+            ("ResponseClass", "Error"),
+            ("xmlns:m", MESSAGES_NS),
+            ("xmlns:t", TYPES_NS),
+        ],
     );
-    writer.leaf("m:MessageText", "Validation error occurred when executing inbox rules operations.");
+    writer.leaf(
+        "m:MessageText",
+        "Validation error occurred when executing inbox rules operations.",
+    );
     writer.leaf("m:ResponseCode", "ErrorInboxRulesValidationError");
     writer.leaf("m:DescriptiveLinkKey", "0");
     writer.open("m:RuleOperationErrors", &[]);
@@ -110,11 +134,17 @@ fn apply_operation(
 ) -> Result<(), OperationFailure> {
     match operation.name.as_str() {
         "CreateRuleOperation" => {
-            let rule_element = operation
-                .child("Rule")
-                .ok_or(("Actions", "MissingParameter", "The operation has no Rule.".into()))?;
+            let rule_element = operation.child("Rule").ok_or((
+                "Actions",
+                "MissingParameter",
+                "The operation has no Rule.".into(),
+            ))?;
             if rule_element.child("RuleId").is_some() {
-                return Err(("RuleId", "CreateWithRuleId", "A new rule can't have a RuleId.".into()));
+                return Err((
+                    "RuleId",
+                    "CreateWithRuleId",
+                    "A new rule can't have a RuleId.".into(),
+                ));
             }
             let mut rule = parse_rule(ctx, state, rule_element)?;
             rule.id = state.next_rule_id();
@@ -125,49 +155,78 @@ fn apply_operation(
             Ok(())
         }
         "SetRuleOperation" => {
-            let rule_element = operation
-                .child("Rule")
-                .ok_or(("Actions", "MissingParameter", "The operation has no Rule.".into()))?;
+            let rule_element = operation.child("Rule").ok_or((
+                "Actions",
+                "MissingParameter",
+                "The operation has no Rule.".into(),
+            ))?;
             let id = rule_element
                 .child_text("RuleId")
-                .ok_or(("RuleId", "MissingParameter", "The rule has no RuleId.".into()))?
+                .ok_or((
+                    "RuleId",
+                    "MissingParameter",
+                    "The rule has no RuleId.".into(),
+                ))?
                 .to_string();
-            let position = rules
-                .iter()
-                .position(|rule| rule.id == id)
-                .ok_or(("RuleId", "RuleNotFound", format!("No rule has the id '{id}'.")))?;
+            let position = rules.iter().position(|rule| rule.id == id).ok_or((
+                "RuleId",
+                "RuleNotFound",
+                format!("No rule has the id '{id}'."),
+            ))?;
             let mut rule = parse_rule(ctx, state, rule_element)?;
             rule.id = id;
             rules[position] = rule;
             Ok(())
         }
         "DeleteRuleOperation" => {
-            let id = operation
-                .child_text("RuleId")
-                .ok_or(("RuleId", "MissingParameter", "The operation has no RuleId.".into()))?;
+            let id = operation.child_text("RuleId").ok_or((
+                "RuleId",
+                "MissingParameter",
+                "The operation has no RuleId.".into(),
+            ))?;
             let before = rules.len();
             rules.retain(|rule| rule.id != id);
             if rules.len() == before {
-                return Err(("RuleId", "RuleNotFound", format!("No rule has the id '{id}'.")));
+                return Err((
+                    "RuleId",
+                    "RuleNotFound",
+                    format!("No rule has the id '{id}'."),
+                ));
             }
             Ok(())
         }
-        other => Err(("Actions", "UnsupportedRule", format!("'{other}' is not a rule operation."))),
+        other => Err((
+            "Actions",
+            "UnsupportedRule",
+            format!("'{other}' is not a rule operation."),
+        )),
     }
 }
 
-fn parse_rule(ctx: &OpContext<'_>, state: &MailboxState, element: &Element) -> Result<InboxRule, OperationFailure> {
+fn parse_rule(
+    ctx: &OpContext<'_>,
+    state: &MailboxState,
+    element: &Element,
+) -> Result<InboxRule, OperationFailure> {
     let display_name = element
         .child_text("DisplayName")
         .filter(|name| !name.is_empty())
-        .ok_or(("DisplayName", "EmptyValueFound", "The rule has no DisplayName.".into()))?
+        .ok_or((
+            "DisplayName",
+            "EmptyValueFound",
+            "The rule has no DisplayName.".into(),
+        ))?
         .to_string();
     let priority = match element.child_text("Priority") {
         Some(text) => text
             .parse::<i32>()
             .ok()
             .filter(|priority| *priority >= 1)
-            .ok_or(("Priority", "InvalidValue", format!("'{text}' is not a valid priority.")))?,
+            .ok_or((
+                "Priority",
+                "InvalidValue",
+                format!("'{text}' is not a valid priority."),
+            ))?,
         None => i32::MAX,
     };
     let mut rule = InboxRule {
@@ -180,7 +239,11 @@ fn parse_rule(ctx: &OpContext<'_>, state: &MailboxState, element: &Element) -> R
         actions: parse_entries(ctx, state, element.child("Actions"), "Action")?,
     };
     if rule.actions.is_empty() {
-        return Err(("Actions", "MissingAction", "A rule needs at least one action.".into()));
+        return Err((
+            "Actions",
+            "MissingAction",
+            "A rule needs at least one action.".into(),
+        ));
     }
     rule.normalise_order();
     Ok(rule)
@@ -200,7 +263,11 @@ fn parse_entries(
         let kind = value_kind(&child.name).ok_or((
             part_field(part),
             "UnsupportedRule",
-            format!("The simulator does not support the rule {} '{}'.", part.to_lowercase(), child.name),
+            format!(
+                "The simulator does not support the rule {} '{}'.",
+                part.to_lowercase(),
+                child.name
+            ),
         ))?;
         let value = match kind {
             RuleValueKind::Flag => RuleValue::Flag(child.trimmed_text() == "true"),
@@ -216,18 +283,29 @@ fn parse_entries(
                     .children_named("Address")
                     .map(|address| Person {
                         name: address.child_text("Name").unwrap_or_default().to_string(),
-                        address: address.child_text("EmailAddress").unwrap_or_default().to_string(),
+                        address: address
+                            .child_text("EmailAddress")
+                            .unwrap_or_default()
+                            .to_string(),
                     })
                     .collect(),
             ),
             RuleValueKind::Folder => {
                 let seq = resolve_folder(ctx.mailbox, state, child).map_err(|_: EwsError| {
-                    (part_field(part), "FolderDoesNotExist", "The rule's folder does not exist.".to_string())
+                    (
+                        part_field(part),
+                        "FolderDoesNotExist",
+                        "The rule's folder does not exist.".to_string(),
+                    )
                 })?;
                 RuleValue::Folder(seq)
             }
             RuleValueKind::SizeRange => {
-                let number = |name: &str| child.child_text(name).and_then(|text| text.parse::<u64>().ok());
+                let number = |name: &str| {
+                    child
+                        .child_text(name)
+                        .and_then(|text| text.parse::<u64>().ok())
+                };
                 RuleValue::SizeRange {
                     minimum: number("MinimumSize"),
                     maximum: number("MaximumSize"),
@@ -255,7 +333,10 @@ fn write_rule(ctx: &OpContext<'_>, state: &MailboxState, rule: &InboxRule, write
     writer.leaf("t:RuleId", &rule.id);
     writer.leaf("t:DisplayName", &rule.display_name);
     writer.leaf("t:Priority", &rule.priority.to_string());
-    writer.leaf("t:IsEnabled", if rule.is_enabled { "true" } else { "false" });
+    writer.leaf(
+        "t:IsEnabled",
+        if rule.is_enabled { "true" } else { "false" },
+    );
     for (element, entries) in [
         ("t:Conditions", &rule.conditions),
         ("t:Exceptions", &rule.exceptions),
@@ -273,7 +354,12 @@ fn write_rule(ctx: &OpContext<'_>, state: &MailboxState, rule: &InboxRule, write
     writer.close("t:Rule");
 }
 
-fn write_entry(ctx: &OpContext<'_>, state: &MailboxState, entry: &RuleEntry, writer: &mut XmlWriter) {
+fn write_entry(
+    ctx: &OpContext<'_>,
+    state: &MailboxState,
+    entry: &RuleEntry,
+    writer: &mut XmlWriter,
+) {
     let name = format!("t:{}", entry.name);
     match &entry.value {
         RuleValue::Flag(flag) => {
@@ -327,7 +413,10 @@ fn check_mailbox_address(ctx: &OpContext<'_>, request: &Element) -> Result<(), O
     if let Some(address) = request.child_text("MailboxSmtpAddress") {
         let mailbox = ctx.mailbox;
         let matches = mailbox.primary_address.eq_ignore_ascii_case(address)
-            || mailbox.aliases.iter().any(|alias| alias.eq_ignore_ascii_case(address));
+            || mailbox
+                .aliases
+                .iter()
+                .any(|alias| alias.eq_ignore_ascii_case(address));
         if !matches {
             return Err(SoapFault::new(
                 "ErrorAccessDenied",

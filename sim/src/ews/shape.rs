@@ -52,9 +52,10 @@ impl ExtendedFieldPath {
             element.attr("DistinguishedPropertySetId"),
             element.attr("PropertySetId"),
         ) {
-            (Some(name), None) => {
-                Some(distinguished_set(name).ok_or_else(|| invalid("unknown DistinguishedPropertySetId"))?)
-            }
+            (Some(name), None) => Some(
+                distinguished_set(name)
+                    .ok_or_else(|| invalid("unknown DistinguishedPropertySetId"))?,
+            ),
             (None, Some(guid)) => {
                 Some(Uuid::parse_str(guid).map_err(|_| invalid("PropertySetId is not a GUID"))?)
             }
@@ -83,7 +84,11 @@ impl ExtendedFieldPath {
                 set,
                 id: parse_number(id).ok_or_else(|| invalid("PropertyId is not a number"))?,
             },
-            _ => return Err(invalid("give PropertyTag alone, or a property set with PropertyName or PropertyId")),
+            _ => {
+                return Err(invalid(
+                    "give PropertyTag alone, or a property set with PropertyName or PropertyId",
+                ))
+            }
         };
         Ok(ExtendedFieldPath {
             key,
@@ -105,11 +110,12 @@ impl ExtendedFieldPath {
 
 /// Parses an `ExtendedProperty` element (path and value or values) into a stored property.
 pub fn parse_extended_property(element: &Element) -> Result<ExtendedProperty, EwsError> {
-    let path = ExtendedFieldPath::parse(
-        element
-            .child("ExtendedFieldURI")
-            .ok_or_else(|| EwsError::new("ErrorInvalidExtendedProperty", "ExtendedFieldURI is missing."))?,
-    )?;
+    let path = ExtendedFieldPath::parse(element.child("ExtendedFieldURI").ok_or_else(|| {
+        EwsError::new(
+            "ErrorInvalidExtendedProperty",
+            "ExtendedFieldURI is missing.",
+        )
+    })?)?;
     let is_array = path.property_type.ends_with("Array");
     let values: Vec<String> = match (element.child("Value"), element.child("Values")) {
         (Some(value), None) if !is_array => vec![value.text.clone()],
@@ -141,14 +147,28 @@ pub fn parse_extended_property(element: &Element) -> Result<ExtendedProperty, Ew
 fn canonical_value(property_type: &str, value: &str) -> String {
     match property_type.trim_end_matches("Array") {
         "Boolean" => matches!(value.trim(), "true" | "1").to_string(),
-        "Integer" | "Long" | "Short" | "Currency" => value.trim().parse::<i64>().map(|n| n.to_string()).unwrap_or_default(),
+        "Integer" | "Long" | "Short" | "Currency" => value
+            .trim()
+            .parse::<i64>()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
         "SystemTime" => crate::time::parse_ews(value)
             .map(crate::time::format_ews)
             .unwrap_or_default(),
-        "CLSID" => Uuid::parse_str(value.trim()).map(|g| g.to_string()).unwrap_or_default(),
+        "CLSID" => Uuid::parse_str(value.trim())
+            .map(|g| g.to_string())
+            .unwrap_or_default(),
         "Binary" => value.trim().to_string(),
-        "Double" | "ApplicationTime" => value.trim().parse::<f64>().map(|n| n.to_string()).unwrap_or_default(),
-        "Float" => value.trim().parse::<f32>().map(|n| n.to_string()).unwrap_or_default(),
+        "Double" | "ApplicationTime" => value
+            .trim()
+            .parse::<f64>()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        "Float" => value
+            .trim()
+            .parse::<f32>()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
         _ => value.to_string(),
     }
 }
@@ -167,7 +187,6 @@ pub struct Shape {
 }
 
 impl Shape {
-
     /// Parses an `ItemShape` or `FolderShape` element.
     pub fn parse(element: &Element) -> Result<Shape, EwsError> {
         let base = match element.child_text("BaseShape") {

@@ -66,7 +66,10 @@ impl EwsError {
         EwsError {
             code: "ErrorServerBusy",
             text: busy_text(throttled),
-            values: vec![("BackOffMilliseconds", back_off_ms(throttled.back_off).to_string())],
+            values: vec![(
+                "BackOffMilliseconds",
+                back_off_ms(throttled.back_off).to_string(),
+            )],
         }
     }
 }

@@ -7,7 +7,9 @@ use super::folder_ops::required;
 use super::folder_xml::write_folder;
 use super::item_xml::write_item;
 use super::shape::Shape;
-use super::soap::{error_message, response_end, response_start, success_start, EwsError, SoapFault};
+use super::soap::{
+    error_message, response_end, response_start, success_start, EwsError, SoapFault,
+};
 use super::OpError;
 use crate::ids::{ObjectId, SyncState};
 use crate::model::WellKnownFolder;
@@ -23,7 +25,11 @@ enum ItemChangeKind {
 }
 
 /// `SyncFolderItems`: the folder's item changes since the client's sync state.
-pub fn sync_folder_items(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn sync_folder_items(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let shape = Shape::parse(required(request, "ItemShape")?)?;
     let max_changes = request
         .child_text("MaxChangesReturned")
@@ -89,12 +95,19 @@ pub fn sync_folder_items(ctx: &OpContext<'_>, request: &Element, writer: &mut Xm
     };
     success_start(writer, "m:SyncFolderItemsResponseMessage");
     writer.leaf("m:SyncState", &sync_state.encode());
-    writer.leaf("m:IncludesLastItemInRange", if includes_last { "true" } else { "false" });
+    writer.leaf(
+        "m:IncludesLastItemInRange",
+        if includes_last { "true" } else { "false" },
+    );
     writer.open("m:Changes", &[]);
     for change in changes {
         match change {
             ItemChangeKind::Create(seq) | ItemChangeKind::Update(seq) => {
-                let wrapper = if matches!(change, ItemChangeKind::Create(_)) { "t:Create" } else { "t:Update" };
+                let wrapper = if matches!(change, ItemChangeKind::Create(_)) {
+                    "t:Create"
+                } else {
+                    "t:Update"
+                };
                 writer.open(wrapper, &[]);
                 write_item(ctx, &state, &state.items[&seq], &shape, writer);
                 writer.close(wrapper);
@@ -114,7 +127,11 @@ pub fn sync_folder_items(ctx: &OpContext<'_>, request: &Element, writer: &mut Xm
 }
 
 /// `SyncFolderHierarchy`: folder creations, updates and deletions below the sync root.
-pub fn sync_folder_hierarchy(ctx: &OpContext<'_>, request: &Element, writer: &mut XmlWriter) -> Result<(), OpError> {
+pub fn sync_folder_hierarchy(
+    ctx: &OpContext<'_>,
+    request: &Element,
+    writer: &mut XmlWriter,
+) -> Result<(), OpError> {
     let shape = Shape::parse(required(request, "FolderShape")?)?;
     let state = ctx.mailbox.lock();
     response_start(writer, "SyncFolderHierarchy");
@@ -142,7 +159,11 @@ pub fn sync_folder_hierarchy(ctx: &OpContext<'_>, request: &Element, writer: &mu
     writer.leaf("m:SyncState", &sync_state.encode());
     writer.leaf("m:IncludesLastFolderInRange", "true");
     writer.open("m:Changes", &[]);
-    for entry in state.folder_changes.range(watermark + 1..).map(|(_, entry)| entry) {
+    for entry in state
+        .folder_changes
+        .range(watermark + 1..)
+        .map(|(_, entry)| entry)
+    {
         if entry.deleted {
             if entry.created_change <= watermark {
                 writer.open("t:Delete", &[]);
@@ -155,9 +176,19 @@ pub fn sync_folder_hierarchy(ctx: &OpContext<'_>, request: &Element, writer: &mu
         if entry.folder_seq == root || !state.is_within(entry.folder_seq, root) {
             continue;
         }
-        let wrapper = if entry.created_change > watermark { "t:Create" } else { "t:Update" };
+        let wrapper = if entry.created_change > watermark {
+            "t:Create"
+        } else {
+            "t:Update"
+        };
         writer.open(wrapper, &[]);
-        write_folder(ctx, &state, &state.folders[&entry.folder_seq], &shape, writer);
+        write_folder(
+            ctx,
+            &state,
+            &state.folders[&entry.folder_seq],
+            &shape,
+            writer,
+        );
         writer.close(wrapper);
     }
     writer.close("m:Changes");
@@ -172,7 +203,9 @@ fn parse_state(ctx: &OpContext<'_>, text: Option<&str>, folder: u64) -> Result<u
         return Ok(0);
     };
     match SyncState::decode(text) {
-        Some(state) if state.mailbox == ctx.mailbox.guid && state.folder_seq == folder => Ok(state.watermark),
+        Some(state) if state.mailbox == ctx.mailbox.guid && state.folder_seq == folder => {
+            Ok(state.watermark)
+        }
         _ => Err(EwsError::new(
             "ErrorInvalidSyncStateData",
             "Synchronization state data is corrupt or otherwise invalid.",

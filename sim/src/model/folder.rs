@@ -105,7 +105,9 @@ impl WellKnownFolder {
             WellKnownFolder::MsgFolderRoot
             | WellKnownFolder::SearchFolders
             | WellKnownFolder::RecoverableItemsRoot => Some(WellKnownFolder::Root),
-            WellKnownFolder::RecoverableItemsDeletions => Some(WellKnownFolder::RecoverableItemsRoot),
+            WellKnownFolder::RecoverableItemsDeletions => {
+                Some(WellKnownFolder::RecoverableItemsRoot)
+            }
             _ => Some(WellKnownFolder::MsgFolderRoot),
         }
     }
@@ -277,12 +279,50 @@ impl Permission {
             "Owner" => (true, true, true, true, true, "All", "All", "FullDetails"),
             "PublishingEditor" => (true, true, false, true, false, "All", "All", "FullDetails"),
             "Editor" => (true, false, false, true, false, "All", "All", "FullDetails"),
-            "PublishingAuthor" => (true, true, false, true, false, "Owned", "Owned", "FullDetails"),
-            "Author" => (true, false, false, true, false, "Owned", "Owned", "FullDetails"),
-            "NoneditingAuthor" => (true, false, false, true, false, "None", "Owned", "FullDetails"),
-            "Reviewer" => (false, false, false, true, false, "None", "None", "FullDetails"),
+            "PublishingAuthor" => (
+                true,
+                true,
+                false,
+                true,
+                false,
+                "Owned",
+                "Owned",
+                "FullDetails",
+            ),
+            "Author" => (
+                true,
+                false,
+                false,
+                true,
+                false,
+                "Owned",
+                "Owned",
+                "FullDetails",
+            ),
+            "NoneditingAuthor" => (
+                true,
+                false,
+                false,
+                true,
+                false,
+                "None",
+                "Owned",
+                "FullDetails",
+            ),
+            "Reviewer" => (
+                false,
+                false,
+                false,
+                true,
+                false,
+                "None",
+                "None",
+                "FullDetails",
+            ),
             "Contributor" => (true, false, false, true, false, "None", "None", "None"),
-            "FreeBusyTimeOnly" => (false, false, false, false, false, "None", "None", "TimeOnly"),
+            "FreeBusyTimeOnly" => (
+                false, false, false, false, false, "None", "None", "TimeOnly",
+            ),
             "FreeBusyTimeAndSubjectAndLocation" => (
                 false,
                 false,

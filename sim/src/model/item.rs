@@ -244,13 +244,20 @@ mod tests {
             Bytes::from_static(b"Subject: Hello\r\n"),
             Bytes::from_static(b"\r\nhi"),
         ];
-        assert_eq!(original.digest(), split.digest(), "segmentation is not content");
+        assert_eq!(
+            original.digest(),
+            split.digest(),
+            "segmentation is not content"
+        );
     }
 
     #[test]
     fn classes_map_to_elements() {
         assert_eq!(element_for_class("IPM.Note.SMIME"), "t:Message");
-        assert_eq!(element_for_class("IPM.Schedule.Meeting.Resp.Neg"), "t:MeetingResponse");
+        assert_eq!(
+            element_for_class("IPM.Schedule.Meeting.Resp.Neg"),
+            "t:MeetingResponse"
+        );
         assert_eq!(element_for_class("IPM.StickyNote"), "t:Item");
         assert_eq!(element_for_class("IPM.Activity"), "t:Item");
         assert_eq!(element_for_class("IPM.Post"), "t:PostItem");

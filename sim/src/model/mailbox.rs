@@ -210,7 +210,9 @@ impl MailboxState {
         let wanted = name.trim().to_lowercase();
         self.folders
             .values()
-            .find(|folder| folder.parent == Some(parent) && folder.display_name.to_lowercase() == wanted)
+            .find(|folder| {
+                folder.parent == Some(parent) && folder.display_name.to_lowercase() == wanted
+            })
             .map(|folder| folder.seq)
     }
 
@@ -288,7 +290,12 @@ impl MailboxState {
             match folder.well_known {
                 Some(WellKnownFolder::MsgFolderRoot) => break,
                 Some(well_known) => parts.push(format!("{{{}}}", well_known.distinguished_id())),
-                None => parts.push(folder.display_name.replace('\\', "\\\\").replace('/', "\\/")),
+                None => parts.push(
+                    folder
+                        .display_name
+                        .replace('\\', "\\\\")
+                        .replace('/', "\\/"),
+                ),
             }
             current = folder.parent;
         }
@@ -485,7 +492,11 @@ mod tests {
             .range(watermark + 1..)
             .map(|(_, change)| *change)
             .collect();
-        assert_eq!(changes.len(), 2, "the update of first and the tombstone of second");
+        assert_eq!(
+            changes.len(),
+            2,
+            "the update of first and the tombstone of second"
+        );
         assert_eq!(changes[0].item_seq, first);
         assert!(changes[1].deleted && changes[1].item_seq == second);
         assert_eq!(state.folders[&inbox].items.len(), 1);

@@ -118,8 +118,10 @@ pub fn validate_value(property_type: &str, value: &str) -> Result<(), String> {
         "Integer" | "Long" | "Short" | "Currency" => value.trim().parse::<i64>().is_ok(),
         "Double" | "Float" | "ApplicationTime" => value.trim().parse::<f64>().is_ok(),
         "Boolean" => matches!(value.trim(), "true" | "false" | "1" | "0"),
-        "SystemTime" => chrono::DateTime::parse_from_rfc3339(value.trim()).is_ok()
-            || chrono::NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M:%S").is_ok(),
+        "SystemTime" => {
+            chrono::DateTime::parse_from_rfc3339(value.trim()).is_ok()
+                || chrono::NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M:%S").is_ok()
+        }
         "Binary" => {
             use base64::Engine;
             base64::engine::general_purpose::STANDARD

@@ -132,17 +132,44 @@ impl InboxRule {
 pub fn value_kind(name: &str) -> Option<RuleValueKind> {
     use RuleValueKind::*;
     Some(match name {
-        "Categories" | "ContainsBodyStrings" | "ContainsHeaderStrings"
-        | "ContainsRecipientStrings" | "ContainsSenderStrings" | "ContainsSubjectOrBodyStrings"
-        | "ContainsSubjectStrings" | "FromConnectedAccounts" | "ItemClasses"
-        | "MessageClassifications" | "AssignCategories" => Strings,
-        "FromAddresses" | "SentToAddresses" | "ForwardAsAttachmentToRecipients"
-        | "ForwardToRecipients" | "RedirectToRecipients" | "SendSMSAlertToRecipients" => Addresses,
-        "HasAttachments" | "IsApprovalRequest" | "IsAutomaticForward" | "IsAutomaticReply"
-        | "IsEncrypted" | "IsMeetingRequest" | "IsMeetingResponse" | "IsNDR"
-        | "IsPermissionControlled" | "IsReadReceipt" | "IsSigned" | "IsVoicemail"
-        | "NotSentToMe" | "SentCcMe" | "SentOnlyToMe" | "SentToMe" | "SentToOrCcMe" | "Delete"
-        | "MarkAsRead" | "PermanentDelete" | "StopProcessingRules" => Flag,
+        "Categories"
+        | "ContainsBodyStrings"
+        | "ContainsHeaderStrings"
+        | "ContainsRecipientStrings"
+        | "ContainsSenderStrings"
+        | "ContainsSubjectOrBodyStrings"
+        | "ContainsSubjectStrings"
+        | "FromConnectedAccounts"
+        | "ItemClasses"
+        | "MessageClassifications"
+        | "AssignCategories" => Strings,
+        "FromAddresses"
+        | "SentToAddresses"
+        | "ForwardAsAttachmentToRecipients"
+        | "ForwardToRecipients"
+        | "RedirectToRecipients"
+        | "SendSMSAlertToRecipients" => Addresses,
+        "HasAttachments"
+        | "IsApprovalRequest"
+        | "IsAutomaticForward"
+        | "IsAutomaticReply"
+        | "IsEncrypted"
+        | "IsMeetingRequest"
+        | "IsMeetingResponse"
+        | "IsNDR"
+        | "IsPermissionControlled"
+        | "IsReadReceipt"
+        | "IsSigned"
+        | "IsVoicemail"
+        | "NotSentToMe"
+        | "SentCcMe"
+        | "SentOnlyToMe"
+        | "SentToMe"
+        | "SentToOrCcMe"
+        | "Delete"
+        | "MarkAsRead"
+        | "PermanentDelete"
+        | "StopProcessingRules" => Flag,
         "Importance" | "Sensitivity" | "FlaggedForAction" | "MarkImportance" => Token,
         "CopyToFolder" | "MoveToFolder" => Folder,
         "WithinSizeRange" => SizeRange,

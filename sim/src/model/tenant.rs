@@ -89,7 +89,10 @@ pub struct Counters(Mutex<BTreeMap<String, u64>>);
 impl Counters {
     /// Adds `amount` to the named counter.
     pub fn add(&self, name: &str, amount: u64) {
-        let mut counters = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut counters = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         *counters.entry(name.to_string()).or_default() += amount;
     }
 
@@ -320,7 +323,9 @@ mod tests {
             vec![],
             vec![mailbox],
         );
-        assert!(tenant.mailbox_by_address("ann.lee@CONTOSO.example").is_some());
+        assert!(tenant
+            .mailbox_by_address("ann.lee@CONTOSO.example")
+            .is_some());
         assert!(tenant.mailbox_by_address("ANN@oldbrand.example").is_some());
         assert!(tenant.mailbox_by_address("bob@contoso.example").is_none());
     }

@@ -30,7 +30,11 @@ impl AttachmentBlob {
         ChaCha8Rng::seed_from_u64(seed ^ 0xA77A_C4ED).fill_bytes(&mut raw);
         let mut text = Vec::with_capacity(BLOB_RAW_BYTES / RAW_PER_LINE * LINE_BYTES + LINE_BYTES);
         for line in raw.chunks(RAW_PER_LINE) {
-            text.extend_from_slice(base64::engine::general_purpose::STANDARD.encode(line).as_bytes());
+            text.extend_from_slice(
+                base64::engine::general_purpose::STANDARD
+                    .encode(line)
+                    .as_bytes(),
+            );
             text.extend_from_slice(b"\r\n");
         }
         AttachmentBlob {
@@ -116,7 +120,11 @@ pub fn mail(
             let attachment_head = format!(
                 "\r\n--{boundary}\r\nContent-Type: application/octet-stream; name=\"{file_name}\"\r\nContent-Disposition: attachment; filename=\"{file_name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
             );
-            let mut parts = vec![Bytes::from(head), message.body.clone(), Bytes::from(attachment_head)];
+            let mut parts = vec![
+                Bytes::from(head),
+                message.body.clone(),
+                Bytes::from(attachment_head),
+            ];
             parts.extend(encoded);
             parts.push(Bytes::from(format!("--{boundary}--\r\n")));
             parts
@@ -167,7 +175,10 @@ pub fn calendar(envelope: &str, appointment: &Appointment<'_>, reply: Option<&st
         event.push_str(&format!("RRULE:{rule}\r\n"));
     }
     if let Some(status) = reply {
-        event.push_str(&format!("ATTENDEE;PARTSTAT={status}:mailto:{}\r\n", appointment.organizer.address));
+        event.push_str(&format!(
+            "ATTENDEE;PARTSTAT={status}:mailto:{}\r\n",
+            appointment.organizer.address
+        ));
     }
     event.push_str("END:VEVENT\r\nEND:VCALENDAR\r\n");
     let head = format!(
@@ -178,7 +189,13 @@ pub fn calendar(envelope: &str, appointment: &Appointment<'_>, reply: Option<&st
 }
 
 /// A contact as a vCard 3.0.
-pub fn vcard(given_name: &str, surname: &str, company: &str, email: &str, phone: &str) -> Vec<Bytes> {
+pub fn vcard(
+    given_name: &str,
+    surname: &str,
+    company: &str,
+    email: &str,
+    phone: &str,
+) -> Vec<Bytes> {
     vec![Bytes::from(format!(
         "BEGIN:VCARD\r\nVERSION:3.0\r\nN:{surname};{given_name};;;\r\nFN:{given_name} {surname}\r\nORG:{company}\r\nEMAIL;TYPE=INTERNET:{email}\r\nTEL;TYPE=WORK:{phone}\r\nEND:VCARD\r\n"
     ))]
@@ -213,8 +230,14 @@ mod tests {
     fn attachment_text_is_valid_base64_of_the_requested_size() {
         let blob = AttachmentBlob::new(1);
         let parts = blob.encoded(1000);
-        let joined: Vec<u8> = parts.iter().flat_map(|p| p.iter().copied()).filter(|b| !b.is_ascii_whitespace()).collect();
-        let decoded = base64::engine::general_purpose::STANDARD.decode(joined).expect("base64");
+        let joined: Vec<u8> = parts
+            .iter()
+            .flat_map(|p| p.iter().copied())
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(joined)
+            .expect("base64");
         assert_eq!(decoded.len(), 1000usize.div_ceil(57) * 57);
         let large = blob.encoded(10 * 1024 * 1024);
         assert_eq!(large.len(), 3, "repeats the blob for large attachments");
@@ -242,7 +265,16 @@ mod tests {
             .collect();
         let summary = summarise(&joined);
         assert_eq!(summary.subject.as_deref(), Some("Réunion"));
-        assert_eq!(summary.from.map(|from| from.name), Some("Zoë Müller".into()));
-        assert!(matches!(summary.details, crate::model::ItemDetails::Appointment { is_recurring: true, .. }));
+        assert_eq!(
+            summary.from.map(|from| from.name),
+            Some("Zoë Müller".into())
+        );
+        assert!(matches!(
+            summary.details,
+            crate::model::ItemDetails::Appointment {
+                is_recurring: true,
+                ..
+            }
+        ));
     }
 }

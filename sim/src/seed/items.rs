@@ -44,15 +44,27 @@ impl ItemFactory<'_> {
         }
         let given = names::GIVEN_NAMES.choose(rng).copied().unwrap_or("Alex");
         let surname = names::SURNAMES.choose(rng).copied().unwrap_or("Doe");
-        let domain = names::EXTERNAL_DOMAINS.choose(rng).copied().unwrap_or("example.org");
+        let domain = names::EXTERNAL_DOMAINS
+            .choose(rng)
+            .copied()
+            .unwrap_or("example.org");
         Person {
             name: format!("{given} {surname}"),
-            address: format!("{}@{domain}", super::ascii_local_part(given, surname, rng.random_range(0..1000))),
+            address: format!(
+                "{}@{domain}",
+                super::ascii_local_part(given, surname, rng.random_range(0..1000))
+            ),
         }
     }
 
     /// Mail (`IPM.Note`) from the corpus, sent or received, optionally with an attachment.
-    pub fn mail(&self, rng: &mut ChaCha8Rng, common: Common, sent_by_owner: bool, attachment_bytes: Option<u64>) -> Item {
+    pub fn mail(
+        &self,
+        rng: &mut ChaCha8Rng,
+        common: Common,
+        sent_by_owner: bool,
+        attachment_bytes: Option<u64>,
+    ) -> Item {
         let message = self
             .corpus
             .messages
@@ -66,13 +78,16 @@ impl ItemFactory<'_> {
         };
         let sent = common.received - rng.random_range(5..600);
         let envelope = envelope_headers(&common.message_id, sent, &from, &to);
-        let attachment = attachment_bytes.map(|bytes| (attachment_name(rng), self.blob.encoded(bytes)));
+        let attachment =
+            attachment_bytes.map(|bytes| (attachment_name(rng), self.blob.encoded(bytes)));
         let has_attachment = attachment.is_some();
         let boundary = format!("ferry-{:016x}", rng.random::<u64>());
         let content = content::mail(
             &envelope,
             message,
-            attachment.as_ref().map(|(name, parts)| (name.as_str(), parts.clone())),
+            attachment
+                .as_ref()
+                .map(|(name, parts)| (name.as_str(), parts.clone())),
             &boundary,
         );
         let mut item = base_item(common, "IPM.Note", message.subject.clone(), sent, content);
@@ -108,13 +123,17 @@ impl ItemFactory<'_> {
         let recurrence = rng
             .random_bool(0.2)
             .then(|| format!("FREQ=WEEKLY;COUNT={}", rng.random_range(4..52)));
-        let uid = format!("040000008200E00074C5B7101A82E008{:032X}", rng.random::<u128>());
+        let uid = format!(
+            "040000008200E00074C5B7101A82E008{:032X}",
+            rng.random::<u128>()
+        );
         let organizer = if rng.random_bool(0.6) {
             self.owner.clone()
         } else {
             self.correspondent(rng)
         };
-        let envelope = envelope_headers(&common.message_id, common.received, &organizer, self.owner);
+        let envelope =
+            envelope_headers(&common.message_id, common.received, &organizer, self.owner);
         let content = content::calendar(
             &envelope,
             &Appointment {
@@ -157,7 +176,10 @@ impl ItemFactory<'_> {
         let attendee = self.correspondent(rng);
         let start = common.received + 86_400;
         let envelope = envelope_headers(&common.message_id, common.received, &attendee, self.owner);
-        let uid = format!("040000008200E00074C5B7101A82E008{:032X}", rng.random::<u128>());
+        let uid = format!(
+            "040000008200E00074C5B7101A82E008{:032X}",
+            rng.random::<u128>()
+        );
         let content = content::calendar(
             &envelope,
             &Appointment {
@@ -188,9 +210,20 @@ impl ItemFactory<'_> {
             super::ascii_local_part(given, surname, rng.random_range(0..1000)),
             company.to_lowercase().replace(' ', "")
         );
-        let phone = format!("+41 44 {:03} {:02} {:02}", rng.random_range(100..999), rng.random_range(10..99), rng.random_range(10..99));
+        let phone = format!(
+            "+41 44 {:03} {:02} {:02}",
+            rng.random_range(100..999),
+            rng.random_range(10..99),
+            rng.random_range(10..99)
+        );
         let content = content::vcard(given, surname, company, &email, &phone);
-        let mut item = base_item(common, "IPM.Contact", format!("{given} {surname}"), 0, content);
+        let mut item = base_item(
+            common,
+            "IPM.Contact",
+            format!("{given} {surname}"),
+            0,
+            content,
+        );
         item.sent = item.received;
         item.internet_message_id = None;
         item.is_read = true;
@@ -206,11 +239,20 @@ impl ItemFactory<'_> {
     /// A task (`IPM.Task`).
     pub fn task(&self, rng: &mut ChaCha8Rng, common: Common) -> Item {
         let subject = names::TASKS.choose(rng).copied().unwrap_or("Task");
-        let (status, percent) = *[("NotStarted", 0u8), ("InProgress", 50), ("Completed", 100), ("WaitingOnOthers", 25), ("Deferred", 0)]
-            .choose(rng)
-            .expect("non-empty");
-        let due = rng.random_bool(0.8).then(|| common.received + 86_400 * rng.random_range(1..30));
-        let envelope = envelope_headers(&common.message_id, common.received, self.owner, self.owner);
+        let (status, percent) = *[
+            ("NotStarted", 0u8),
+            ("InProgress", 50),
+            ("Completed", 100),
+            ("WaitingOnOthers", 25),
+            ("Deferred", 0),
+        ]
+        .choose(rng)
+        .expect("non-empty");
+        let due = rng
+            .random_bool(0.8)
+            .then(|| common.received + 86_400 * rng.random_range(1..30));
+        let envelope =
+            envelope_headers(&common.message_id, common.received, self.owner, self.owner);
         let content = content::plain(&envelope, subject, "Task notes.");
         let mut item = base_item(common, "IPM.Task", subject.to_string(), 0, content);
         item.sent = item.received;
@@ -227,12 +269,17 @@ impl ItemFactory<'_> {
     pub fn note_or_journal(&self, rng: &mut ChaCha8Rng, common: Common, journal: bool) -> Item {
         let (class, subject, text) = if journal {
             let other = self.correspondent(rng);
-            ("IPM.Activity", format!("Phone call with {}", other.name), format!("Called {} about the renewal.", other.name))
+            (
+                "IPM.Activity",
+                format!("Phone call with {}", other.name),
+                format!("Called {} about the renewal.", other.name),
+            )
         } else {
             let note = names::NOTES.choose(rng).copied().unwrap_or("Note");
             ("IPM.StickyNote", note.to_string(), note.to_string())
         };
-        let envelope = envelope_headers(&common.message_id, common.received, self.owner, self.owner);
+        let envelope =
+            envelope_headers(&common.message_id, common.received, self.owner, self.owner);
         let content = content::plain(&envelope, &subject, &text);
         let mut item = base_item(common, class, subject, 0, content);
         item.sent = item.received;
@@ -242,7 +289,13 @@ impl ItemFactory<'_> {
 }
 
 /// An item with the common properties set and the content given.
-fn base_item(common: Common, item_class: &str, subject: String, sent: i64, content: Vec<Bytes>) -> Item {
+fn base_item(
+    common: Common,
+    item_class: &str,
+    subject: String,
+    sent: i64,
+    content: Vec<Bytes>,
+) -> Item {
     Item {
         seq: 0,
         folder: common.folder,
@@ -299,11 +352,21 @@ fn decorate(rng: &mut ChaCha8Rng, item: &mut Item) {
 
 /// A plausible attachment file name.
 fn attachment_name(rng: &mut ChaCha8Rng) -> String {
-    let stem = ["report", "scan", "invoice", "photo", "Präsentation", "contrat"]
+    let stem = [
+        "report",
+        "scan",
+        "invoice",
+        "photo",
+        "Präsentation",
+        "contrat",
+    ]
+    .choose(rng)
+    .copied()
+    .unwrap_or("file");
+    let extension = ["pdf", "docx", "xlsx", "jpg", "zip"]
         .choose(rng)
         .copied()
-        .unwrap_or("file");
-    let extension = ["pdf", "docx", "xlsx", "jpg", "zip"].choose(rng).copied().unwrap_or("bin");
+        .unwrap_or("bin");
     format!("{stem}-{}.{extension}", rng.random_range(1..999))
 }
 

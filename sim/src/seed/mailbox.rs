@@ -7,8 +7,8 @@ use rand_chacha::ChaCha8Rng;
 use super::items::{ordinary_attachment_bytes, Common, ItemFactory};
 use super::names;
 use crate::model::{
-    InboxRule, Locale, MailboxKind, MailboxState, Permission, PermissionUser, Person, RuleEntry, RuleValue,
-    WellKnownFolder,
+    InboxRule, Locale, MailboxKind, MailboxState, Permission, PermissionUser, Person, RuleEntry,
+    RuleValue, WellKnownFolder,
 };
 
 /// What to put in one mailbox.
@@ -67,18 +67,38 @@ pub fn populate(plan: &MailboxPlan<'_>, rng: &mut ChaCha8Rng) -> MailboxState {
             // Real mailboxes hold the same message more than once (filed twice, re-sent).
             message_ids.choose(rng).cloned().unwrap_or_default()
         } else {
-            format!("<{:016x}.{:08x}@{}>", rng.random::<u64>(), rng.random::<u32>(), domain_of(plan.factory.owner))
+            format!(
+                "<{:016x}.{:08x}@{}>",
+                rng.random::<u64>(),
+                rng.random::<u32>(),
+                domain_of(plan.factory.owner)
+            )
         };
         message_ids.push(message_id.clone());
         let roll = rng.random::<f64>();
         let item = match plan.kind {
             MailboxKind::Room | MailboxKind::Equipment => {
                 if roll < 0.85 {
-                    plan.factory.appointment(rng, common(state.well_known_folder(WellKnownFolder::Calendar), received, message_id))
+                    plan.factory.appointment(
+                        rng,
+                        common(
+                            state.well_known_folder(WellKnownFolder::Calendar),
+                            received,
+                            message_id,
+                        ),
+                    )
                 } else if roll < 0.9 {
-                    plan.factory.meeting_response(rng, common(folders.inbox, received, message_id))
+                    plan.factory
+                        .meeting_response(rng, common(folders.inbox, received, message_id))
                 } else {
-                    mail(plan, &folders, rng, received, message_id, &mut special_budget)
+                    mail(
+                        plan,
+                        &folders,
+                        rng,
+                        received,
+                        message_id,
+                        &mut special_budget,
+                    )
                 }
             }
             MailboxKind::User | MailboxKind::Shared => {
@@ -88,31 +108,51 @@ pub fn populate(plan: &MailboxPlan<'_>, rng: &mut ChaCha8Rng) -> MailboxState {
                     &[0.92, 0.95, 0.95, 0.98, 1.0, 1.0, 1.0]
                 };
                 if roll < mix[0] {
-                    mail(plan, &folders, rng, received, message_id, &mut special_budget)
+                    mail(
+                        plan,
+                        &folders,
+                        rng,
+                        received,
+                        message_id,
+                        &mut special_budget,
+                    )
                 } else if roll < mix[1] {
                     let folder = user_folders
                         .calendar
                         .filter(|_| rng.random_bool(0.2))
                         .unwrap_or_else(|| state.well_known_folder(WellKnownFolder::Calendar));
-                    plan.factory.appointment(rng, common(folder, received, message_id))
+                    plan.factory
+                        .appointment(rng, common(folder, received, message_id))
                 } else if roll < mix[2] {
-                    plan.factory.meeting_response(rng, common(folders.inbox, received, message_id))
+                    plan.factory
+                        .meeting_response(rng, common(folders.inbox, received, message_id))
                 } else if roll < mix[3] {
                     let folder = user_folders
                         .contacts
                         .filter(|_| rng.random_bool(0.3))
                         .unwrap_or_else(|| state.well_known_folder(WellKnownFolder::Contacts));
-                    plan.factory.contact(rng, common(folder, received, message_id))
+                    plan.factory
+                        .contact(rng, common(folder, received, message_id))
                 } else if roll < mix[4] {
-                    plan.factory.task(rng, common(state.well_known_folder(WellKnownFolder::Tasks), received, message_id))
+                    plan.factory.task(
+                        rng,
+                        common(
+                            state.well_known_folder(WellKnownFolder::Tasks),
+                            received,
+                            message_id,
+                        ),
+                    )
                 } else if roll < mix[5] {
                     let notes = state.well_known_folder(WellKnownFolder::Notes);
-                    plan.factory.note_or_journal(rng, common(notes, received, message_id), false)
+                    plan.factory
+                        .note_or_journal(rng, common(notes, received, message_id), false)
                 } else if roll < mix[6] {
                     let journal = state.well_known_folder(WellKnownFolder::Journal);
-                    plan.factory.note_or_journal(rng, common(journal, received, message_id), true)
+                    plan.factory
+                        .note_or_journal(rng, common(journal, received, message_id), true)
                 } else {
-                    plan.factory.post(rng, common(user_folders.posts, received, message_id))
+                    plan.factory
+                        .post(rng, common(user_folders.posts, received, message_id))
                 }
             }
         };
@@ -147,7 +187,9 @@ fn mail(
     let (folder, sent_by_owner) = match roll {
         0..=19 => (folders.sent, true),
         20..=59 => (folders.inbox, false),
-        60..=81 if !folders.user.is_empty() => (*folders.user.choose(rng).unwrap_or(&folders.inbox), false),
+        60..=81 if !folders.user.is_empty() => {
+            (*folders.user.choose(rng).unwrap_or(&folders.inbox), false)
+        }
         60..=81 => (folders.inbox, false),
         82..=87 => (folders.archive, false),
         88..=93 => (folders.deleted, false),
@@ -165,8 +207,12 @@ fn mail(
     } else {
         None
     };
-    plan.factory
-        .mail(rng, common(folder, received, message_id), sent_by_owner, attachment)
+    plan.factory.mail(
+        rng,
+        common(folder, received, message_id),
+        sent_by_owner,
+        attachment,
+    )
 }
 
 /// Dates over the span, more of them recent, as in a real mailbox.
@@ -187,7 +233,11 @@ struct UserFolders {
     posts: u64,
 }
 
-fn create_user_folders(state: &mut MailboxState, plan: &MailboxPlan<'_>, rng: &mut ChaCha8Rng) -> UserFolders {
+fn create_user_folders(
+    state: &mut MailboxState,
+    plan: &MailboxPlan<'_>,
+    rng: &mut ChaCha8Rng,
+) -> UserFolders {
     let now = plan.anchor - plan.span_seconds;
     let inbox = state.well_known_folder(WellKnownFolder::Inbox);
     let top = state.well_known_folder(WellKnownFolder::MsgFolderRoot);
@@ -216,16 +266,36 @@ fn create_user_folders(state: &mut MailboxState, plan: &MailboxPlan<'_>, rng: &m
     }
     if plan.kind == MailboxKind::User && rng.random_bool(0.3) {
         // Exchange allows names up to 255 characters; migrations that truncate lose the folder.
-        let long_name = format!("{} {}", "Very long folder name for the records of".repeat(5), rng.random_range(0..100));
+        let long_name = format!(
+            "{} {}",
+            "Very long folder name for the records of".repeat(5),
+            rng.random_range(0..100)
+        );
         if let Some(seq) = create_unique(state, inbox, &long_name, "IPF.Note", now) {
             mail_folders.push((seq, 1));
         }
     }
     let calendar = (plan.kind == MailboxKind::User && rng.random_bool(0.25))
-        .then(|| create_unique(state, state.well_known_folder(WellKnownFolder::Calendar), "Team Calendar", "IPF.Appointment", now))
+        .then(|| {
+            create_unique(
+                state,
+                state.well_known_folder(WellKnownFolder::Calendar),
+                "Team Calendar",
+                "IPF.Appointment",
+                now,
+            )
+        })
         .flatten();
     let contacts = (plan.kind == MailboxKind::User && rng.random_bool(0.25))
-        .then(|| create_unique(state, state.well_known_folder(WellKnownFolder::Contacts), "Suppliers", "IPF.Contact", now))
+        .then(|| {
+            create_unique(
+                state,
+                state.well_known_folder(WellKnownFolder::Contacts),
+                "Suppliers",
+                "IPF.Contact",
+                now,
+            )
+        })
         .flatten();
     let posts = create_unique(state, top, "Team Posts", "IPF.Note", now).unwrap_or(inbox);
     UserFolders {
@@ -237,7 +307,13 @@ fn create_user_folders(state: &mut MailboxState, plan: &MailboxPlan<'_>, rng: &m
 }
 
 /// Creates a folder, numbering the name if a sibling already has it.
-fn create_unique(state: &mut MailboxState, parent: u64, name: &str, class: &str, now: i64) -> Option<u64> {
+fn create_unique(
+    state: &mut MailboxState,
+    parent: u64,
+    name: &str,
+    class: &str,
+    now: i64,
+) -> Option<u64> {
     (1..10).find_map(|attempt| {
         let candidate = if attempt == 1 {
             name.to_string()
@@ -261,7 +337,11 @@ fn grant_permissions(state: &mut MailboxState, plan: &MailboxPlan<'_>, rng: &mut
     let inbox = state.well_known_folder(WellKnownFolder::Inbox);
     let grant = |state: &mut MailboxState, folder: u64, permission: Permission| {
         if let Some(target) = state.folders.get_mut(&folder) {
-            if !target.permissions.iter().any(|existing| existing.user == permission.user) {
+            if !target
+                .permissions
+                .iter()
+                .any(|existing| existing.user == permission.user)
+            {
                 target.permissions.push(permission);
             }
         }
@@ -270,47 +350,83 @@ fn grant_permissions(state: &mut MailboxState, plan: &MailboxPlan<'_>, rng: &mut
         MailboxKind::User => {
             if rng.random_bool(0.3) {
                 let colleague = colleagues.choose(rng).cloned().unwrap_or_default();
-                grant(state, calendar, Permission::with_level(user(&colleague), "Reviewer"));
+                grant(
+                    state,
+                    calendar,
+                    Permission::with_level(user(&colleague), "Reviewer"),
+                );
             }
             if rng.random_bool(0.1) {
                 let colleague = colleagues.choose(rng).cloned().unwrap_or_default();
-                grant(state, inbox, Permission::with_level(user(&colleague), "Editor"));
+                grant(
+                    state,
+                    inbox,
+                    Permission::with_level(user(&colleague), "Editor"),
+                );
             }
         }
         MailboxKind::Shared => {
             for level in ["Owner", "Editor", "Author"] {
                 let colleague = colleagues.choose(rng).cloned().unwrap_or_default();
-                grant(state, inbox, Permission::with_level(user(&colleague), level));
+                grant(
+                    state,
+                    inbox,
+                    Permission::with_level(user(&colleague), level),
+                );
             }
         }
         MailboxKind::Room | MailboxKind::Equipment => {
             if let Some(folder) = state.folders.get_mut(&calendar) {
-                folder.permissions[0] = Permission::with_level(PermissionUser::Default, "FreeBusyTimeAndSubjectAndLocation");
+                folder.permissions[0] = Permission::with_level(
+                    PermissionUser::Default,
+                    "FreeBusyTimeAndSubjectAndLocation",
+                );
             }
         }
     }
 }
 
-fn add_rules(state: &mut MailboxState, plan: &MailboxPlan<'_>, user_folders: &[u64], rng: &mut ChaCha8Rng) {
+fn add_rules(
+    state: &mut MailboxState,
+    plan: &MailboxPlan<'_>,
+    user_folders: &[u64],
+    rng: &mut ChaCha8Rng,
+) {
     let count = rng.random_range(0..=4);
     for index in 0..count {
         let (name, conditions, actions) = match (index, user_folders.choose(rng)) {
             (0, Some(folder)) => (
                 "Newsletters",
-                vec![entry("ContainsSubjectStrings", RuleValue::Strings(vec!["Newsletter".into(), "Digest".into()]))],
-                vec![entry("MoveToFolder", RuleValue::Folder(*folder)), entry("StopProcessingRules", RuleValue::Flag(true))],
+                vec![entry(
+                    "ContainsSubjectStrings",
+                    RuleValue::Strings(vec!["Newsletter".into(), "Digest".into()]),
+                )],
+                vec![
+                    entry("MoveToFolder", RuleValue::Folder(*folder)),
+                    entry("StopProcessingRules", RuleValue::Flag(true)),
+                ],
             ),
             (1, _) => (
                 "From the boss",
                 vec![entry(
                     "FromAddresses",
-                    RuleValue::Addresses(plan.factory.colleagues.choose(rng).cloned().into_iter().collect()),
+                    RuleValue::Addresses(
+                        plan.factory
+                            .colleagues
+                            .choose(rng)
+                            .cloned()
+                            .into_iter()
+                            .collect(),
+                    ),
                 )],
                 vec![entry("MarkImportance", RuleValue::Token("High".into()))],
             ),
             (2, _) => (
                 "Invoices to accounts",
-                vec![entry("ContainsSubjectStrings", RuleValue::Strings(vec!["Invoice".into(), "Rechnung".into()]))],
+                vec![entry(
+                    "ContainsSubjectStrings",
+                    RuleValue::Strings(vec!["Invoice".into(), "Rechnung".into()]),
+                )],
                 vec![entry(
                     "ForwardToRecipients",
                     RuleValue::Addresses(vec![Person {
@@ -322,7 +438,10 @@ fn add_rules(state: &mut MailboxState, plan: &MailboxPlan<'_>, user_folders: &[u
             _ => (
                 "Tag attachments",
                 vec![entry("HasAttachments", RuleValue::Flag(true))],
-                vec![entry("AssignCategories", RuleValue::Strings(vec!["Attachments".into()]))],
+                vec![entry(
+                    "AssignCategories",
+                    RuleValue::Strings(vec!["Attachments".into()]),
+                )],
             ),
         };
         let mut rule = InboxRule {

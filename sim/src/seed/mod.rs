@@ -19,7 +19,8 @@ use rand_distr::{Distribution, LogNormal};
 
 use crate::config::{ConfigError, SimConfig};
 use crate::model::{
-    AdminAccount, AppRegistration, Directory, Locale, Mailbox, MailboxKind, MailboxState, Person, Secret, Tenant,
+    AdminAccount, AppRegistration, Directory, Locale, Mailbox, MailboxKind, MailboxState, Person,
+    Secret, Tenant,
 };
 use content::AttachmentBlob;
 use corpus::{default_corpus_dir, Corpus};
@@ -63,13 +64,15 @@ pub fn seed_directory(config: &SimConfig) -> Result<Directory, ConfigError> {
             address: format!("{}@{source_domain}", resident.local_part),
         })
         .collect();
-    let counts = LogNormal::new(f64::from(seed.items_median.max(1)).ln(), 1.0).map_err(|_| ConfigError {
-        field: "seed.items_median",
-        problem: "must be positive".into(),
-    })?;
+    let counts =
+        LogNormal::new(f64::from(seed.items_median.max(1)).ln(), 1.0).map_err(|_| ConfigError {
+            field: "seed.items_median",
+            problem: "must be positive".into(),
+        })?;
     let mut source_mailboxes = Vec::with_capacity(residents.len());
     for (index, resident) in residents.iter().enumerate() {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index as u64);
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(seed.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index as u64);
         let median = f64::from(seed.items_median);
         let drawn = counts.sample(&mut rng).min(median * 15.0);
         let item_count = match resident.kind {
@@ -108,7 +111,14 @@ pub fn seed_directory(config: &SimConfig) -> Result<Directory, ConfigError> {
         let state = populate(&plan, &mut rng);
         let mut aliases = vec![format!("{}@contoso.onmicrosoft.com", resident.local_part)];
         aliases.extend(resident.legacy_alias.clone());
-        source_mailboxes.push(new_mailbox(&mut directory_rng, owner, aliases, resident, state, config));
+        source_mailboxes.push(new_mailbox(
+            &mut directory_rng,
+            owner,
+            aliases,
+            resident,
+            state,
+            config,
+        ));
     }
     let mut tenants = vec![tenant(
         "source",
@@ -164,9 +174,10 @@ fn new_mailbox(
         resident.locale,
         state,
     );
-    mailbox
-        .quota_bytes
-        .store(config.limits.mailbox_quota_bytes, std::sync::atomic::Ordering::Relaxed);
+    mailbox.quota_bytes.store(
+        config.limits.mailbox_quota_bytes,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     mailbox
 }
 
@@ -201,7 +212,14 @@ fn tenant(name: &str, domain: &str, mailboxes: Vec<Mailbox>, rng: &mut ChaCha8Rn
             full_access: true,
         },
     ];
-    Tenant::new(name.into(), tenant_id, domain.into(), apps, admins, mailboxes)
+    Tenant::new(
+        name.into(),
+        tenant_id,
+        domain.into(),
+        apps,
+        admins,
+        mailboxes,
+    )
 }
 
 /// A secret from the operating system's random source (never from the seed).
@@ -231,10 +249,16 @@ fn residents(count: usize, rng: &mut ChaCha8Rng) -> Vec<Resident> {
                 MailboxKind::User => {
                     let given = names::GIVEN_NAMES.choose(rng).copied().unwrap_or("Alex");
                     let surname = names::SURNAMES.choose(rng).copied().unwrap_or("Doe");
-                    (format!("{given} {surname}"), ascii_local_part(given, surname, index))
+                    (
+                        format!("{given} {surname}"),
+                        ascii_local_part(given, surname, index),
+                    )
                 }
                 MailboxKind::Shared => {
-                    let name = names::SHARED_MAILBOXES.choose(rng).copied().unwrap_or("Team");
+                    let name = names::SHARED_MAILBOXES
+                        .choose(rng)
+                        .copied()
+                        .unwrap_or("Team");
                     (name.to_string(), slug(name, index))
                 }
                 MailboxKind::Room => {
@@ -334,7 +358,11 @@ mod tests {
     fn fingerprint(directory: &Directory, index: usize) -> Vec<String> {
         let mailbox = &directory.tenants()[0].mailboxes()[index];
         let state = mailbox.lock();
-        let mut digests: Vec<String> = state.items.values().map(|item| hex::encode(item.digest())).collect();
+        let mut digests: Vec<String> = state
+            .items
+            .values()
+            .map(|item| hex::encode(item.digest()))
+            .collect();
         digests.sort();
         digests.insert(0, mailbox.primary_address.clone());
         digests
@@ -358,16 +386,31 @@ mod tests {
         let directory = seed_directory(&config(8)).expect("seeded");
         let source = &directory.tenants()[0];
         let destination = &directory.tenants()[1];
-        let kinds: std::collections::HashSet<_> = source.mailboxes().iter().map(|mailbox| mailbox.kind).collect();
+        let kinds: std::collections::HashSet<_> = source
+            .mailboxes()
+            .iter()
+            .map(|mailbox| mailbox.kind)
+            .collect();
         assert_eq!(kinds.len(), 4, "user, shared, room and equipment");
         assert_eq!(source.mailboxes().len(), destination.mailboxes().len());
         for mailbox in destination.mailboxes() {
-            assert_eq!(mailbox.lock().items.len(), 0, "the destination starts empty");
+            assert_eq!(
+                mailbox.lock().items.len(),
+                0,
+                "the destination starts empty"
+            );
         }
         let classes: std::collections::HashSet<String> = source
             .mailboxes()
             .iter()
-            .flat_map(|mailbox| mailbox.lock().items.values().map(|item| item.item_class.clone()).collect::<Vec<_>>())
+            .flat_map(|mailbox| {
+                mailbox
+                    .lock()
+                    .items
+                    .values()
+                    .map(|item| item.item_class.clone())
+                    .collect::<Vec<_>>()
+            })
             .collect();
         for class in ["IPM.Note", "IPM.Appointment", "IPM.Contact"] {
             assert!(classes.contains(class), "{class} missing from {classes:?}");

@@ -3,26 +3,84 @@
 
 /// Given names, several outside ASCII.
 pub const GIVEN_NAMES: &[&str] = &[
-    "Ann", "Bob", "Chloé", "Dmitri", "Eva", "Farid", "Grace", "Hiroshi", "Ines", "Jonas", "Kateřina",
-    "Liam", "Mei", "Nadia", "Oscar", "Priya", "Quentin", "Rosa", "Søren", "Tomás", "Uma", "Viktor",
-    "Wen", "Xavier", "Yara", "Zoë", "Łukasz", "Aoife", "Björn", "Chidi",
+    "Ann",
+    "Bob",
+    "Chloé",
+    "Dmitri",
+    "Eva",
+    "Farid",
+    "Grace",
+    "Hiroshi",
+    "Ines",
+    "Jonas",
+    "Kateřina",
+    "Liam",
+    "Mei",
+    "Nadia",
+    "Oscar",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Søren",
+    "Tomás",
+    "Uma",
+    "Viktor",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zoë",
+    "Łukasz",
+    "Aoife",
+    "Björn",
+    "Chidi",
 ];
 
 /// Surnames, several outside ASCII.
 pub const SURNAMES: &[&str] = &[
-    "Lee", "Müller", "García", "Okafor", "Nakamura", "Novák", "Dubois", "Kowalski", "Singh", "Rossi",
-    "Johansson", "O'Brien", "Fernández", "Kim", "Ivanova", "Haddad", "Costa", "Schmidt", "Chen",
-    "Andersen", "Nguyen", "Papadopoulos", "Yilmaz", "Moreau", "Silva",
+    "Lee",
+    "Müller",
+    "García",
+    "Okafor",
+    "Nakamura",
+    "Novák",
+    "Dubois",
+    "Kowalski",
+    "Singh",
+    "Rossi",
+    "Johansson",
+    "O'Brien",
+    "Fernández",
+    "Kim",
+    "Ivanova",
+    "Haddad",
+    "Costa",
+    "Schmidt",
+    "Chen",
+    "Andersen",
+    "Nguyen",
+    "Papadopoulos",
+    "Yilmaz",
+    "Moreau",
+    "Silva",
 ];
 
 /// Names for shared mailboxes.
 pub const SHARED_MAILBOXES: &[&str] = &[
-    "Support", "Accounts Payable", "Recruiting", "Facilities", "Press Office", "Sales Leads",
+    "Support",
+    "Accounts Payable",
+    "Recruiting",
+    "Facilities",
+    "Press Office",
+    "Sales Leads",
 ];
 
 /// Names for room and equipment mailboxes.
 pub const ROOMS: &[&str] = &[
-    "Room Everest", "Room Kilimanjaro", "Board Room", "Salle Montmartre", "会議室 A",
+    "Room Everest",
+    "Room Kilimanjaro",
+    "Board Room",
+    "Salle Montmartre",
+    "会議室 A",
 ];
 
 /// Equipment names.
@@ -79,7 +137,13 @@ pub const PLACES: &[&str] = &[
 
 /// Companies for contacts.
 pub const COMPANIES: &[&str] = &[
-    "Contoso", "Fabrikam", "Northwind Traders", "Tailspin Toys", "Wingtip", "Adatum", "Litware",
+    "Contoso",
+    "Fabrikam",
+    "Northwind Traders",
+    "Tailspin Toys",
+    "Wingtip",
+    "Adatum",
+    "Litware",
 ];
 
 /// Task subjects.

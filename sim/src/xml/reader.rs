@@ -61,7 +61,9 @@ impl Element {
 
     /// Follows a path of local names from this element.
     pub fn path(&self, names: &[&str]) -> Option<&Element> {
-        names.iter().try_fold(self, |element, name| element.child(name))
+        names
+            .iter()
+            .try_fold(self, |element, name| element.child(name))
     }
 
     /// The value of an attribute by local name.
@@ -154,7 +156,9 @@ pub fn parse_document(input: &str) -> Result<Element, XmlError> {
         }
     }
     if !stack.is_empty() {
-        return Err(XmlError::Malformed("document ended inside an element".into()));
+        return Err(XmlError::Malformed(
+            "document ended inside an element".into(),
+        ));
     }
     root.ok_or_else(|| XmlError::Malformed("document has no root element".into()))
 }
@@ -230,10 +234,9 @@ mod tests {
 
     #[test]
     fn refuses_a_dtd() {
-        let error = parse_document(
-            r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>"#,
-        )
-        .expect_err("dtd must be refused");
+        let error =
+            parse_document(r#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>"#)
+                .expect_err("dtd must be refused");
         assert!(matches!(error, XmlError::Dtd), "{error:?}");
     }
 
@@ -246,10 +249,7 @@ mod tests {
     #[test]
     fn refuses_deep_nesting() {
         let deep = "<a>".repeat(MAX_DEPTH + 1) + &"</a>".repeat(MAX_DEPTH + 1);
-        assert!(matches!(
-            parse_document(&deep),
-            Err(XmlError::TooLarge(_))
-        ));
+        assert!(matches!(parse_document(&deep), Err(XmlError::TooLarge(_))));
     }
 
     #[test]

@@ -160,9 +160,13 @@ pub fn escape_into(buffer: &mut Vec<u8>, text: &str, in_attribute: bool) {
             '<' => Some("&lt;".into()),
             '>' => Some("&gt;".into()),
             '"' if in_attribute => Some("&quot;".into()),
-            '\t' | '\n' | '\r' if in_attribute => Some(format!("&#x{:X};", character as u32).into()),
+            '\t' | '\n' | '\r' if in_attribute => {
+                Some(format!("&#x{:X};", character as u32).into())
+            }
             '\t' | '\n' | '\r' => None,
-            control if (control as u32) < 0x20 || control == '\u{FFFE}' || control == '\u{FFFF}' => {
+            control
+                if (control as u32) < 0x20 || control == '\u{FFFE}' || control == '\u{FFFF}' =>
+            {
                 Some(format!("&#x{:X};", control as u32).into())
             }
             _ => None,
@@ -207,9 +211,15 @@ mod tests {
     #[test]
     fn streams_large_content_and_inlines_small_content() {
         let mut writer = XmlWriter::new();
-        writer.open("m:Data", &[]).base64(&[Bytes::from_static(b"hi")]).close("m:Data");
+        writer
+            .open("m:Data", &[])
+            .base64(&[Bytes::from_static(b"hi")])
+            .close("m:Data");
         let large = Bytes::from(vec![7u8; INLINE_BASE64_LIMIT + 1]);
-        writer.open("m:Data", &[]).base64(&[large.clone()]).close("m:Data");
+        writer
+            .open("m:Data", &[])
+            .base64(std::slice::from_ref(&large))
+            .close("m:Data");
         let segments = writer.finish();
         assert_eq!(segments.len(), 3, "markup, streamed data, markup");
         assert!(matches!(&segments[1], Segment::Base64(parts) if parts[0] == large));
