@@ -1033,11 +1033,18 @@ mod tests {
 
     #[test]
     fn reads_a_stream_recorded_from_exchange() {
-        let xml = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/ews/fixtures/export-upload/ExportItemsResponse.xml"
-        ))
-        .expect("fixture present");
+        let shared = std::env::var_os("FERRY_SHARED_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+            });
+        let path = shared.join("ews/fixtures/export-upload/ExportItemsResponse.xml");
+        let xml = std::fs::read_to_string(&path).unwrap_or_else(|error| {
+            panic!(
+                "the recorded Exchange export {} is needed ({error}); set FERRY_SHARED_DIR",
+                path.display()
+            )
+        });
         let start = xml.find("<m:Data>").expect("data") + "<m:Data>".len();
         let end = xml[start..].find("</m:Data>").expect("end") + start;
         let text: String = xml[start..end].split_whitespace().collect();

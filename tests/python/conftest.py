@@ -47,6 +47,8 @@ def validate_script():
     """Microsoft-schema validator of whole SOAP envelopes, kept in shared/ beside the repository."""
     if os.environ.get("FERRY_EWS_VALIDATE"):
         return Path(os.environ["FERRY_EWS_VALIDATE"])
+    if os.environ.get("FERRY_SHARED_DIR"):
+        return Path(os.environ["FERRY_SHARED_DIR"]) / "ews" / "validate.sh"
     return REPO_ROOT.parent / "shared" / "ews" / "validate.sh"
 
 

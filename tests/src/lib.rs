@@ -11,9 +11,18 @@ use ferry_sim::{RunningSim, SimConfig, TenantConnection};
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
-/// The shared material beside the project root.
+/// The shared material (schemas, recorded replies, corpus): `FERRY_SHARED_DIR`, or `shared/`
+/// beside the project root.
 pub fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+    let directory = std::env::var_os("FERRY_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    assert!(
+        directory.join("ews/validate.sh").is_file(),
+        "the shared material is missing: expected {} beside the project root, or set FERRY_SHARED_DIR",
+        directory.display()
+    );
+    directory
 }
 
 /// A simulator configuration for tests: small, loopback, port 0.

@@ -34,10 +34,15 @@ pub struct Corpus {
 /// The shared corpus beside the project root, if this is a checkout that has it.
 pub fn default_corpus_dir() -> Option<PathBuf> {
     let candidates = [
+        std::env::var_os("FERRY_SHARED_DIR")
+            .map(|shared| PathBuf::from(shared).join("corpora/eml"))
+            .unwrap_or_default(),
         PathBuf::from("../shared/corpora/eml"),
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora/eml"),
     ];
-    candidates.into_iter().find(|path| path.is_dir())
+    candidates
+        .into_iter()
+        .find(|path| !path.as_os_str().is_empty() && path.is_dir())
 }
 
 impl Corpus {
