@@ -133,15 +133,7 @@ pub fn create_folder(
             .and_then(|parent| create_one(ctx, &mut state, parent, folder));
         match result {
             Ok(seq) => {
-                success_start(writer, "m:CreateFolderResponseMessage");
-                writer.open("m:Folders", &[]);
-                let element = state.folders[&seq].element_name();
-                writer.open(element, &[]);
-                let (id, change_key) = folder_id_attrs(ctx.mailbox, &state, seq);
-                writer.empty("t:FolderId", &[("Id", &id), ("ChangeKey", &change_key)]);
-                writer.close(element);
-                writer.close("m:Folders");
-                writer.close("m:CreateFolderResponseMessage");
+                write_folder_id_message(ctx, &state, seq, "m:CreateFolderResponseMessage", writer)
             }
             Err(error) => error_message(writer, "m:CreateFolderResponseMessage", &error),
         }
@@ -221,15 +213,7 @@ pub fn update_folder(
         match result {
             Ok(seq) => {
                 state.touch_folder(seq);
-                success_start(writer, "m:UpdateFolderResponseMessage");
-                writer.open("m:Folders", &[]);
-                let element = state.folders[&seq].element_name();
-                writer.open(element, &[]);
-                let (id, change_key) = folder_id_attrs(ctx.mailbox, &state, seq);
-                writer.empty("t:FolderId", &[("Id", &id), ("ChangeKey", &change_key)]);
-                writer.close(element);
-                writer.close("m:Folders");
-                writer.close("m:UpdateFolderResponseMessage");
+                write_folder_id_message(ctx, &state, seq, "m:UpdateFolderResponseMessage", writer);
             }
             Err(error) => error_message(writer, "m:UpdateFolderResponseMessage", &error),
         }
@@ -342,6 +326,25 @@ pub fn delete_folder(
     }
     response_end(writer, "DeleteFolder");
     Ok(())
+}
+
+/// A successful response message holding just the folder's new id and change key.
+fn write_folder_id_message(
+    ctx: &OpContext<'_>,
+    state: &MailboxState,
+    seq: u64,
+    message: &str,
+    writer: &mut XmlWriter,
+) {
+    success_start(writer, message);
+    writer.open("m:Folders", &[]);
+    let element = state.folders[&seq].element_name();
+    writer.open(element, &[]);
+    let (id, change_key) = folder_id_attrs(ctx.mailbox, state, seq);
+    writer.empty("t:FolderId", &[("Id", &id), ("ChangeKey", &change_key)]);
+    writer.close(element);
+    writer.close("m:Folders");
+    writer.close(message);
 }
 
 /// The child element an operation requires, or the schema fault Exchange gives without it.

@@ -203,21 +203,13 @@ pub fn create_item(
     for result in built {
         let stored = result.and_then(|item| {
             check_storage(ctx, &state, item.size())?;
-            let element = item.element_name();
-            let seq = state.insert_item(item);
-            Ok((seq, element))
+            Ok(state.insert_item(item))
         });
         match stored {
-            Ok((seq, element)) => {
+            Ok(seq) => {
                 ctx.count("import.items");
                 success_start(writer, "m:CreateItemResponseMessage");
-                writer.open("m:Items", &[]);
-                writer.open(element, &[]);
-                let (id, change_key) =
-                    item_id_attrs(ctx.mailbox, seq, state.items[&seq].last_change);
-                writer.empty("t:ItemId", &[("Id", &id), ("ChangeKey", &change_key)]);
-                writer.close(element);
-                writer.close("m:Items");
+                write_item_id(ctx, &state, seq, writer);
                 writer.close("m:CreateItemResponseMessage");
             }
             Err(error) => error_message(writer, "m:CreateItemResponseMessage", &error),
@@ -262,14 +254,8 @@ pub fn update_item(
             });
         match result {
             Ok(seq) => {
-                let item = &state.items[&seq];
                 success_start(writer, "m:UpdateItemResponseMessage");
-                writer.open("m:Items", &[]);
-                writer.open(item.element_name(), &[]);
-                let (id, change_key) = item_id_attrs(ctx.mailbox, seq, item.last_change);
-                writer.empty("t:ItemId", &[("Id", &id), ("ChangeKey", &change_key)]);
-                writer.close(item.element_name());
-                writer.close("m:Items");
+                write_item_id(ctx, &state, seq, writer);
                 writer.open("m:ConflictResults", &[]);
                 writer.leaf("t:Count", "0");
                 writer.close("m:ConflictResults");
@@ -402,6 +388,17 @@ pub fn delete_item(
     }
     response_end(writer, "DeleteItem");
     Ok(())
+}
+
+/// Writes `<m:Items>` holding the item's element with just its id and change key.
+fn write_item_id(ctx: &OpContext<'_>, state: &MailboxState, seq: u64, writer: &mut XmlWriter) {
+    let item = &state.items[&seq];
+    writer.open("m:Items", &[]);
+    writer.open(item.element_name(), &[]);
+    let (id, change_key) = item_id_attrs(ctx.mailbox, seq, item.last_change);
+    writer.empty("t:ItemId", &[("Id", &id), ("ChangeKey", &change_key)]);
+    writer.close(item.element_name());
+    writer.close("m:Items");
 }
 
 /// A `SortOrder`: keys applied in order, newest-received first when none is given.
