@@ -1,6 +1,6 @@
 //! The HTTP server: routes, shared state, and replies streamed to the client.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use base64::Engine;
 use bytes::Bytes;
 use futures_util::Stream;
 use tokio::net::TcpListener;
@@ -26,7 +25,7 @@ use crate::faults::Faults;
 use crate::identity::Identity;
 use crate::model::Directory;
 use crate::throttle::{Admission, Throttle};
-use crate::xml::Segment;
+use crate::xml::SegmentChunks;
 
 /// Everything the handlers share.
 #[derive(Debug)]
@@ -156,8 +155,7 @@ fn into_response(state: &Arc<SimState>, reply: EwsReply) -> Response {
         && !reply.body.is_empty();
     let has_body = !reply.body.is_empty();
     let stream = ReplyStream {
-        segments: reply.body.into(),
-        base64: None,
+        chunks: SegmentChunks::new(reply.body),
         sent: 0,
         reset_after: reply.reset_after,
         fail_next: false,
@@ -181,71 +179,16 @@ fn into_response(state: &Arc<SimState>, reply: EwsReply) -> Response {
     response
 }
 
-/// Raw bytes encoded per chunk; a multiple of 3 so chunks concatenate into valid base64.
-const BASE64_CHUNK: usize = 48 * 1024;
-
-struct Base64Cursor {
-    parts: Vec<Bytes>,
-    part: usize,
-    offset: usize,
-}
-
-impl Base64Cursor {
-    fn next_chunk(&mut self) -> Option<Bytes> {
-        let mut raw = Vec::with_capacity(BASE64_CHUNK);
-        while raw.len() < BASE64_CHUNK && self.part < self.parts.len() {
-            let part = &self.parts[self.part];
-            let take = (BASE64_CHUNK - raw.len()).min(part.len() - self.offset);
-            raw.extend_from_slice(&part[self.offset..self.offset + take]);
-            self.offset += take;
-            if self.offset == part.len() {
-                self.part += 1;
-                self.offset = 0;
-            }
-        }
-        if raw.is_empty() {
-            return None;
-        }
-        Some(Bytes::from(
-            base64::engine::general_purpose::STANDARD.encode(raw),
-        ))
-    }
-}
-
 /// Streams a reply's segments, encoding large content chunk by chunk. Holds the request's
 /// throttle admission until the last byte is sent.
 struct ReplyStream {
-    segments: VecDeque<Segment>,
-    base64: Option<Base64Cursor>,
+    chunks: SegmentChunks,
     sent: usize,
     reset_after: Option<usize>,
     fail_next: bool,
     finished: bool,
     _admission: Option<Admission>,
     recording: Option<(Arc<SimState>, String, Vec<u8>)>,
-}
-
-impl ReplyStream {
-    fn next_piece(&mut self) -> Option<Bytes> {
-        loop {
-            if let Some(cursor) = &mut self.base64 {
-                if let Some(chunk) = cursor.next_chunk() {
-                    return Some(chunk);
-                }
-                self.base64 = None;
-            }
-            match self.segments.pop_front()? {
-                Segment::Xml(markup) => return Some(markup),
-                Segment::Base64(parts) => {
-                    self.base64 = Some(Base64Cursor {
-                        parts,
-                        part: 0,
-                        offset: 0,
-                    })
-                }
-            }
-        }
-    }
 }
 
 impl Stream for ReplyStream {
@@ -263,7 +206,7 @@ impl Stream for ReplyStream {
                     "injected connection reset",
                 ))));
             }
-            let Some(piece) = self.next_piece() else {
+            let Some(piece) = self.chunks.next() else {
                 self.finished = true;
                 if let Some((state, operation, body)) = self.recording.take() {
                     if let Some(recorder) = &state.recorder {

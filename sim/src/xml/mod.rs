@@ -1,19 +1,10 @@
-//! XML for the simulator: a bounded request reader and a streaming-friendly reply writer.
+//! XML for the simulator: a bounded request reader here, and the reply writer shared with the
+//! EWS client (`ferry-xml`).
 
 pub mod reader;
-pub mod writer;
 
+pub use ferry_xml::{Segment, SegmentChunks, XmlWriter, ERRORS_NS, MESSAGES_NS, SOAP_NS, TYPES_NS};
 pub use reader::{parse_document, Element, XmlError};
-pub use writer::{Segment, XmlWriter};
-
-/// SOAP 1.1 envelope namespace.
-pub const SOAP_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-/// EWS messages namespace (`m:`).
-pub const MESSAGES_NS: &str = "http://schemas.microsoft.com/exchange/services/2006/messages";
-/// EWS types namespace (`t:`).
-pub const TYPES_NS: &str = "http://schemas.microsoft.com/exchange/services/2006/types";
-/// EWS SOAP fault detail namespace (`e:`).
-pub const ERRORS_NS: &str = "http://schemas.microsoft.com/exchange/services/2006/errors";
 
 /// The namespaces a request element can be in, as far as the simulator cares.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
