@@ -7,6 +7,7 @@
 //! the client streams replies, and keeping those apart means one side's bug can't hide the other's.
 
 mod chunks;
+pub mod schema;
 mod writer;
 
 pub use chunks::{Base64Chunks, SegmentChunks};

@@ -2,60 +2,7 @@
 
 use super::item::Person;
 
-/// The predicates (conditions and exceptions) EWS defines, in schema order.
-pub const PREDICATE_ORDER: &[&str] = &[
-    "Categories",
-    "ContainsBodyStrings",
-    "ContainsHeaderStrings",
-    "ContainsRecipientStrings",
-    "ContainsSenderStrings",
-    "ContainsSubjectOrBodyStrings",
-    "ContainsSubjectStrings",
-    "FlaggedForAction",
-    "FromAddresses",
-    "FromConnectedAccounts",
-    "HasAttachments",
-    "Importance",
-    "IsApprovalRequest",
-    "IsAutomaticForward",
-    "IsAutomaticReply",
-    "IsEncrypted",
-    "IsMeetingRequest",
-    "IsMeetingResponse",
-    "IsNDR",
-    "IsPermissionControlled",
-    "IsReadReceipt",
-    "IsSigned",
-    "IsVoicemail",
-    "ItemClasses",
-    "MessageClassifications",
-    "NotSentToMe",
-    "SentCcMe",
-    "SentOnlyToMe",
-    "SentToAddresses",
-    "SentToMe",
-    "SentToOrCcMe",
-    "Sensitivity",
-    "WithinDateRange",
-    "WithinSizeRange",
-];
-
-/// The actions EWS defines, in schema order.
-pub const ACTION_ORDER: &[&str] = &[
-    "AssignCategories",
-    "CopyToFolder",
-    "Delete",
-    "ForwardAsAttachmentToRecipients",
-    "ForwardToRecipients",
-    "MarkImportance",
-    "MarkAsRead",
-    "MoveToFolder",
-    "PermanentDelete",
-    "RedirectToRecipients",
-    "SendSMSAlertToRecipients",
-    "ServerReplyWithMessage",
-    "StopProcessingRules",
-];
+pub use ferry_xml::schema::{RULE_ACTIONS as ACTION_ORDER, RULE_PREDICATES as PREDICATE_ORDER};
 
 /// The value of one predicate or action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +57,7 @@ pub struct InboxRule {
 impl InboxRule {
     /// Puts every entry list in the order the schema requires.
     pub fn normalise_order(&mut self) {
-        let position = |order: &[&str], name: &str| order.iter().position(|entry| *entry == name);
+        use ferry_xml::schema::rule_entry_position as position;
         self.conditions
             .sort_by_key(|entry| position(PREDICATE_ORDER, &entry.name));
         self.exceptions
