@@ -22,7 +22,7 @@ impl ExportStream {
         let Some(message) = self.reply.next_message().await? else {
             return Ok(None);
         };
-        let requested = self.requested.next().ok_or_else(|| {
+        let requested = self.requested.pop_front().ok_or_else(|| {
             EwsError::MalformedReply("ExportItems returned more items than asked for".into())
         })?;
         let result = Status::of(&message)
