@@ -44,6 +44,10 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/admin/throttling", get(get_throttling).put(put_throttling))
         .route("/admin/identity", get(get_identity).put(put_identity))
         .route("/admin/identity/expire-tokens", post(expire_tokens))
+        .route(
+            "/admin/tenants/{tenant}/apps/{client_id}/certificates",
+            post(register_certificate),
+        )
 }
 
 /// A tenant, without its secrets.
@@ -447,4 +451,30 @@ async fn put_identity(
 async fn expire_tokens(State(state): State<Arc<SimState>>) -> StatusCode {
     state.identity.expire_all();
     StatusCode::NO_CONTENT
+}
+
+async fn register_certificate(
+    State(state): State<Arc<SimState>>,
+    Path((tenant, client_id)): Path<(String, String)>,
+    certificate_pem: String,
+) -> Response {
+    let tenant = match find_tenant(&state, &tenant) {
+        Ok(tenant) => tenant,
+        Err(missing) => return missing.into_response(),
+    };
+    let Some(app) = tenant.app(&client_id) else {
+        return NotFound("app").into_response();
+    };
+    match state
+        .identity
+        .certificates
+        .register(tenant.tenant_id, app.client_id, &certificate_pem)
+    {
+        Ok(thumbprint) => Json(serde_json::json!({ "x5t": thumbprint })).into_response(),
+        Err(problem) => (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "error": problem })),
+        )
+            .into_response(),
+    }
 }

@@ -98,6 +98,9 @@ pub struct IdentityConfig {
     pub token_lifetime_secs: u64,
     /// The resource tokens are for; scopes must start with it.
     pub resource: String,
+    /// A PEM certificate registered on every tenant's migration app, so it can sign in with a
+    /// client assertion instead of its secret.
+    pub certificate_pem: Option<PathBuf>,
 }
 
 impl Default for IdentityConfig {
@@ -105,6 +108,7 @@ impl Default for IdentityConfig {
         IdentityConfig {
             token_lifetime_secs: 3599,
             resource: "https://outlook.office365.com".into(),
+            certificate_pem: None,
         }
     }
 }

@@ -53,6 +53,26 @@ impl SimState {
         );
         let throttle = Throttle::new(config.throttling.clone());
         let faults = Faults::new(config.faults.clone());
+        if let Some(path) = &config.identity.certificate_pem {
+            match std::fs::read_to_string(path) {
+                Ok(pem) => {
+                    for tenant in directory.tenants() {
+                        if let Some(app) = tenant.apps.first() {
+                            if let Err(problem) = identity.certificates.register(
+                                tenant.tenant_id,
+                                app.client_id,
+                                &pem,
+                            ) {
+                                tracing::warn!(path = %path.display(), %problem, "certificate not registered");
+                            }
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(path = %path.display(), %error, "cannot read the app certificate")
+                }
+            }
+        }
         let recorder = config.record_replies.clone().map(Recorder::new);
         SimState {
             config,
@@ -123,10 +143,20 @@ pub async fn serve(
 async fn token(
     State(state): State<Arc<SimState>>,
     Path(tenant): Path<String>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
     body: Bytes,
 ) -> Response {
     let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    match state.identity.issue(&state.directory, &tenant, &form) {
+    let host = headers
+        .get("host")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let token_url = format!("http://{host}{}", uri.path());
+    match state
+        .identity
+        .issue(&state.directory, &tenant, &token_url, &form)
+    {
         Ok(response) => axum::Json(response).into_response(),
         Err(error) => {
             let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST);

@@ -4,7 +4,12 @@
 //! (app-only, `full_access_as_app`, scope `<resource>/.default`) and resource-owner password (a
 //! delegated admin, scope `<resource>/EWS.AccessAsUser.All`). Failures return the JSON body Entra
 //! ID returns, with its AADSTS codes. Tokens are opaque to clients, JWT-shaped like the real ones,
-//! and expire after the configured lifetime.
+//! and expire after the configured lifetime. Apps may also authenticate with a certificate
+//! (a signed client assertion instead of a secret), once the certificate is registered.
+
+mod assertion;
+
+pub use assertion::{AssertionError, CertificateRegistry};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -151,6 +156,8 @@ impl TokenRejection {
 /// Issues and validates tokens.
 #[derive(Debug)]
 pub struct Identity {
+    /// Certificates registered on app registrations.
+    pub certificates: CertificateRegistry,
     resource: String,
     lifetime: Mutex<Duration>,
     tokens: Mutex<HashMap<String, IssuedToken>>,
@@ -160,6 +167,7 @@ impl Identity {
     /// An identity service for `resource` (for example `https://outlook.office365.com`).
     pub fn new(resource: String, lifetime: Duration) -> Identity {
         Identity {
+            certificates: CertificateRegistry::default(),
             resource: resource.trim_end_matches('/').to_string(),
             lifetime: Mutex::new(lifetime),
             tokens: Mutex::new(HashMap::new()),
@@ -190,11 +198,13 @@ impl Identity {
         }
     }
 
-    /// Handles a token request for `tenant_key` with the form fields of the request body.
+    /// Handles a token request for `tenant_key` with the form fields of the request body, sent
+    /// to `token_url` (the audience a client assertion must name).
     pub fn issue(
         &self,
         directory: &Directory,
         tenant_key: &str,
+        token_url: &str,
         form: &HashMap<String, String>,
     ) -> Result<TokenResponse, Box<TokenError>> {
         let field = |name: &str| form.get(name).map(|value| value.trim()).unwrap_or("");
@@ -239,6 +249,44 @@ impl Identity {
             ));
         }
         let (subject, granted_scope) = match field("grant_type") {
+            "client_credentials" if !field("client_assertion").is_empty() => {
+                if field("client_assertion_type")
+                    != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+                {
+                    return Err(TokenError::new(
+                        400,
+                        "invalid_request",
+                        50027,
+                        "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.".into(),
+                    ));
+                }
+                self.certificates
+                    .verify(
+                        tenant.tenant_id,
+                        app.client_id,
+                        token_url,
+                        field("client_assertion"),
+                    )
+                    .map_err(|refused| {
+                        tenant.counters.bump("identity.bad_client_assertion");
+                        TokenError::new(401, "invalid_client", refused.code, refused.description)
+                    })?;
+                if !self.is_app_scope(scope) {
+                    return Err(TokenError::new(
+                        400,
+                        "invalid_scope",
+                        1002012,
+                        format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
+                    ));
+                }
+                (
+                    Subject::App {
+                        client_id: app.client_id,
+                        full_access_as_app: app.full_access_as_app,
+                    },
+                    None,
+                )
+            }
             "client_credentials" => {
                 let secret = field("client_secret");
                 if secret.is_empty() {
@@ -447,6 +495,8 @@ mod tests {
     use super::*;
     use crate::model::{AdminAccount, AppRegistration, Secret};
 
+    const URL: &str = "http://sim/t/oauth2/v2.0/token";
+
     fn directory(full_access_as_app: bool) -> (Directory, Uuid) {
         let client_id = Uuid::from_u128(0xabc);
         let tenant = Tenant::new(
@@ -489,6 +539,7 @@ mod tests {
             .issue(
                 &directory,
                 "source.example",
+                URL,
                 &form(&[
                     ("grant_type", "client_credentials"),
                     ("client_id", &client),
@@ -526,6 +577,7 @@ mod tests {
             .issue(
                 &directory,
                 "source",
+                URL,
                 &form(&[
                     ("grant_type", "client_credentials"),
                     ("client_id", &client),
@@ -558,12 +610,12 @@ mod tests {
             ),
         ]);
         let error = identity
-            .issue(&directory, "source", &fields)
+            .issue(&directory, "source", URL, &fields)
             .expect_err("bad password");
         assert_eq!(error.error_codes, vec![50126]);
         fields.insert("password".into(), "pa55".into());
         let token = identity
-            .issue(&directory, "source", &fields)
+            .issue(&directory, "source", URL, &fields)
             .expect("signed in");
         let principal = identity
             .authenticate(Some(&format!("Bearer {}", token.access_token)))
@@ -571,7 +623,7 @@ mod tests {
         assert!(matches!(principal.subject, Subject::User { .. }));
         fields.insert("username".into(), "ghost@source.example".into());
         let error = identity
-            .issue(&directory, "source", &fields)
+            .issue(&directory, "source", URL, &fields)
             .expect_err("no such user");
         assert_eq!(error.error_codes, vec![50034]);
     }
@@ -581,13 +633,14 @@ mod tests {
         let (directory, client_id) = directory(true);
         let identity = identity(Duration::from_secs(60));
         let error = identity
-            .issue(&directory, "nowhere", &form(&[]))
+            .issue(&directory, "nowhere", URL, &form(&[]))
             .expect_err("no tenant");
         assert_eq!(error.error_codes, vec![90002]);
         let error = identity
             .issue(
                 &directory,
                 "source",
+                URL,
                 &form(&[
                     ("grant_type", "client_credentials"),
                     ("client_id", "00000000-0000-0000-0000-000000000001"),
@@ -601,6 +654,7 @@ mod tests {
             .issue(
                 &directory,
                 "source",
+                URL,
                 &form(&[
                     ("grant_type", "implicit"),
                     ("client_id", &client),
@@ -620,6 +674,7 @@ mod tests {
             .issue(
                 &directory,
                 "source",
+                URL,
                 &form(&[
                     ("grant_type", "client_credentials"),
                     ("client_id", &client),
