@@ -25,6 +25,13 @@ pub fn shared_dir() -> PathBuf {
     directory
 }
 
+/// A file under `tests/fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
 /// A simulator configuration for tests: small, loopback, port 0.
 pub fn test_config(mailboxes: usize, items_median: u32) -> SimConfig {
     let mut config = SimConfig {
@@ -131,6 +138,34 @@ impl SimHarness {
             .connection
             .tenant(name)
             .unwrap_or_else(|| panic!("no tenant {name}"))
+    }
+
+    /// An EWS client for a tenant with its app secret.
+    pub fn client(&self, tenant: &str) -> ferry_ews::EwsClient {
+        let connection = self.tenant(tenant);
+        self.client_with(
+            tenant,
+            ferry_ews::Credentials::ClientSecret {
+                client_id: connection.client_id.clone(),
+                secret: ferry_ews::Secret::new(connection.client_secret.clone()),
+            },
+        )
+    }
+
+    /// An EWS client for a tenant with the given credentials.
+    pub fn client_with(
+        &self,
+        tenant: &str,
+        credentials: ferry_ews::Credentials,
+    ) -> ferry_ews::EwsClient {
+        let connection = self.tenant(tenant);
+        let endpoints = ferry_ews::Endpoints {
+            token_url: connection.token_url.clone(),
+            ews_url: connection.ews_url.clone(),
+            resource: "https://outlook.office365.com".into(),
+        };
+        ferry_ews::EwsClient::new(ferry_ews::ClientConfig::new(endpoints, credentials))
+            .expect("client")
     }
 
     /// The first mailbox of a tenant whose kind is `user`.

@@ -27,7 +27,9 @@ async fn parse(path: &PathBuf) -> Result<AnyReply, EwsError> {
 }
 
 fn name(path: &PathBuf) -> String {
-    path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -35,7 +37,9 @@ async fn every_reply_from_exchange_online_parses() {
     let files = fixtures("exchange-online");
     assert!(files.len() >= 250, "the recorded replies are present");
     for path in &files {
-        let reply = parse(path).await.unwrap_or_else(|error| panic!("{}: {error}", name(path)));
+        let reply = parse(path)
+            .await
+            .unwrap_or_else(|error| panic!("{}: {error}", name(path)));
         let expected = name(path)
             .rsplit('.')
             .nth(1)
@@ -43,12 +47,24 @@ async fn every_reply_from_exchange_online_parses() {
             .unwrap_or_default()
             .to_string();
         assert_eq!(reply.operation, expected, "{}", name(path));
-        assert!(!reply.messages.is_empty(), "{} has response messages", name(path));
-        assert!(reply.server_version.is_some(), "{} has ServerVersionInfo", name(path));
+        assert!(
+            !reply.messages.is_empty(),
+            "{} has response messages",
+            name(path)
+        );
+        assert!(
+            reply.server_version.is_some(),
+            "{} has ServerVersionInfo",
+            name(path)
+        );
         for message in &reply.messages {
             if let Err(error) = message {
                 // Recorded failures must classify as what they are, not as unreadable replies.
-                assert!(!matches!(error, EwsError::MalformedReply(_)), "{}: {error}", name(path));
+                assert!(
+                    !matches!(error, EwsError::MalformedReply(_)),
+                    "{}: {error}",
+                    name(path)
+                );
             }
         }
     }
@@ -56,7 +72,12 @@ async fn every_reply_from_exchange_online_parses() {
 
 #[tokio::test]
 async fn recorded_payloads_are_read_into_typed_results() {
-    let folder = parse(&shared_dir().join("ews/fixtures/exchange-online/APITest.testFolderPaging.02.FindFolderResponse.xml")).await.expect("parses");
+    let folder =
+        parse(&shared_dir().join(
+            "ews/fixtures/exchange-online/APITest.testFolderPaging.02.FindFolderResponse.xml",
+        ))
+        .await
+        .expect("parses");
     let Ok(Message::FolderPage(page)) = &folder.messages[0] else {
         panic!("{:?}", folder.messages)
     };
@@ -65,14 +86,20 @@ async fn recorded_payloads_are_read_into_typed_results() {
     assert_eq!(page.entries[0].display_name.as_deref(), Some("Deep 1"));
     assert!(page.entries[0].parent_id.is_some());
 
-    let sync = parse(&shared_dir().join("ews/fixtures/exchange-online/APITest.testListItemChanges.02.SyncFolderItemsResponse.xml")).await.expect("parses");
+    let sync = parse(&shared_dir().join(
+        "ews/fixtures/exchange-online/APITest.testListItemChanges.02.SyncFolderItemsResponse.xml",
+    ))
+    .await
+    .expect("parses");
     let Ok(Message::ItemSync(changes)) = &sync.messages[0] else {
         panic!("{:?}", sync.messages)
     };
     assert!(!changes.sync_state.is_empty());
     assert!(!changes.changes.is_empty());
 
-    let export = parse(&shared_dir().join("ews/fixtures/export-upload/ExportItemsResponse.xml")).await.expect("parses");
+    let export = parse(&shared_dir().join("ews/fixtures/export-upload/ExportItemsResponse.xml"))
+        .await
+        .expect("parses");
     assert_eq!(export.messages.len(), 2);
     for message in &export.messages {
         let Ok(Message::Exported(item)) = message else {
@@ -81,9 +108,17 @@ async fn recorded_payloads_are_read_into_typed_results() {
         assert_eq!(item.data.len(), 16534, "the export stream decodes whole");
         assert_eq!(&item.data[..8], &[1, 0, 0, 0, 8, 0, 0, 0]);
     }
-    let failed = parse(&shared_dir().join("ews/fixtures/export-upload/ExportItemsResponseFail.xml")).await.expect("parses");
-    assert!(matches!(failed.messages[0], Err(EwsError::MailboxNotFound(_))));
-    let uploaded = parse(&shared_dir().join("ews/fixtures/export-upload/UploadItemsResponse.xml")).await.expect("parses");
+    let failed =
+        parse(&shared_dir().join("ews/fixtures/export-upload/ExportItemsResponseFail.xml"))
+            .await
+            .expect("parses");
+    assert!(matches!(
+        failed.messages[0],
+        Err(EwsError::MailboxNotFound(_))
+    ));
+    let uploaded = parse(&shared_dir().join("ews/fixtures/export-upload/UploadItemsResponse.xml"))
+        .await
+        .expect("parses");
     assert!(matches!(&uploaded.messages[1], Ok(Message::ItemIds(ids)) if ids.len() == 1));
 }
 
@@ -103,7 +138,9 @@ async fn every_export_upload_fixture_parses_or_fails_clearly() {
 #[tokio::test]
 async fn throttling_replies_classify_with_their_back_off() {
     let dir = shared_dir().join("ews/fixtures/throttling");
-    let fault = parse(&dir.join("fault-errorserverbusy-backoff.xml")).await.expect_err("a fault");
+    let fault = parse(&dir.join("fault-errorserverbusy-backoff.xml"))
+        .await
+        .expect_err("a fault");
     assert_eq!(
         fault,
         EwsError::Throttled {
@@ -113,7 +150,9 @@ async fn throttling_replies_classify_with_their_back_off() {
     );
     assert_eq!(fault.retry_after(), Some(Duration::from_millis(297_749)));
 
-    let message = parse(&dir.join("exo-syncfolderitems-errorserverbusy-message.xml")).await.expect("parses");
+    let message = parse(&dir.join("exo-syncfolderitems-errorserverbusy-message.xml"))
+        .await
+        .expect("parses");
     assert_eq!(
         message.messages[0].clone().expect_err("throttled"),
         EwsError::Throttled {
@@ -122,7 +161,9 @@ async fn throttling_replies_classify_with_their_back_off() {
         }
     );
 
-    let objects = parse(&dir.join("findfolder-errortoomanyobjectsopened.xml")).await.expect("parses");
+    let objects = parse(&dir.join("findfolder-errortoomanyobjectsopened.xml"))
+        .await
+        .expect("parses");
     assert!(matches!(
         objects.messages[0],
         Err(EwsError::Throttled {
@@ -131,13 +172,18 @@ async fn throttling_replies_classify_with_their_back_off() {
         })
     ));
 
-    let schema = parse(&dir.join("fault-errorschemavalidation.xml")).await.expect_err("a fault");
-    assert!(matches!(schema, EwsError::Permanent { ref code, .. } if code == "ErrorSchemaValidation"));
-    assert!(!schema.is_retryable());
-
-    let connections = parse(&shared_dir().join("ews/fixtures/malformed/fault_no_header_response.xml"))
+    let schema = parse(&dir.join("fault-errorschemavalidation.xml"))
         .await
         .expect_err("a fault");
+    assert!(
+        matches!(schema, EwsError::Permanent { ref code, .. } if code == "ErrorSchemaValidation")
+    );
+    assert!(!schema.is_retryable());
+
+    let connections =
+        parse(&shared_dir().join("ews/fixtures/malformed/fault_no_header_response.xml"))
+            .await
+            .expect_err("a fault");
     assert!(matches!(
         connections,
         EwsError::Throttled {
@@ -153,18 +199,27 @@ async fn malformed_replies_give_clear_errors_or_tolerant_parses() {
         let outcome = parse(&path).await;
         match name(&path).as_str() {
             "empty_body_response.xml" => {
-                assert!(matches!(outcome, Err(EwsError::MalformedReply(ref problem)) if problem.contains("empty")))
+                assert!(
+                    matches!(outcome, Err(EwsError::MalformedReply(ref problem)) if problem.contains("empty"))
+                )
             }
-            "dodgy_ews_response.xml" | "get_item_bad_character_response.xml" | "get_text_item_response.xml" => {
+            "dodgy_ews_response.xml"
+            | "get_item_bad_character_response.xml"
+            | "get_text_item_response.xml" => {
                 let reply = outcome.unwrap_or_else(|error| panic!("{}: {error}", name(&path)));
                 let Ok(Message::Items(items)) = &reply.messages[0] else {
                     panic!("{}: {:?}", name(&path), reply.messages)
                 };
-                assert!(!items.is_empty(), "characters invalid in XML do not lose the item");
+                assert!(
+                    !items.is_empty(),
+                    "characters invalid in XML do not lose the item"
+                );
             }
             "find_folder_error_response.xml" => {
                 let reply = outcome.expect("parses");
-                assert!(matches!(&reply.messages[0], Err(EwsError::Permanent { code, .. }) if code == "ErrorInvalidIdMalformed"));
+                assert!(
+                    matches!(&reply.messages[0], Err(EwsError::Permanent { code, .. }) if code == "ErrorInvalidIdMalformed")
+                );
             }
             other => {
                 // Any other malformed reply: never a panic; an error must say what was wrong.

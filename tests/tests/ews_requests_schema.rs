@@ -4,13 +4,14 @@
 use bytes::Bytes;
 use chrono::TimeZone;
 use ferry_ews::request::{
-    self, BaseShape, FindItemQuery, FolderShape, FolderUpdate, ItemShape, ItemUpdate, MailboxTarget, NewFolder,
-    Paging, Request, SortOrder, Traversal,
+    self, BaseShape, FindItemQuery, FolderShape, FolderUpdate, ItemShape, ItemUpdate,
+    MailboxTarget, NewFolder, Paging, Request, SortOrder, Traversal,
 };
 use ferry_ews::types::{
-    Comparison, CreateAction, DeleteType, EmailAddress, ExtendedProperty, ExtendedPropertyPath, FolderId,
-    FolderRef, IdFormat, InboxRule, ItemId, MimeItem, Permission, PermissionUser, PropertyName, PropertyPath,
-    PropertySet, Restriction, RuleEntry, RuleOperation, RuleValue, UploadItem,
+    Comparison, CreateAction, DeleteType, EmailAddress, ExtendedProperty, ExtendedPropertyPath,
+    FolderId, FolderRef, IdFormat, InboxRule, ItemId, MimeItem, Permission, PermissionUser,
+    PropertyName, PropertyPath, PropertySet, Restriction, RuleEntry, RuleOperation, RuleValue,
+    UploadItem,
 };
 use ferry_tests::validate_with_schemas;
 
@@ -26,7 +27,9 @@ fn extended_paths() -> Vec<ExtendedPropertyPath> {
         },
         ExtendedPropertyPath {
             name: PropertyName::Name(
-                PropertySet::Guid(uuid::Uuid::from_u128(0x6a5f0c1e_77f2_4f0b_9a53_5f1e2d3c4b5a)),
+                PropertySet::Guid(uuid::Uuid::from_u128(
+                    0x6a5f0c1e_77f2_4f0b_9a53_5f1e2d3c4b5a,
+                )),
                 "Marker".into(),
             ),
             property_type: "Integer".into(),
@@ -111,7 +114,10 @@ fn every_request(mailbox: &MailboxTarget) -> Vec<Request> {
         fields: vec!["item:Subject".into(), "message:InternetMessageId".into()],
         extended: extended_paths(),
     };
-    let since = chrono::Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().expect("date");
+    let since = chrono::Utc
+        .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()
+        .expect("date");
     let restriction = Restriction::And(vec![
         Restriction::received_before(since),
         Restriction::Not(Box::new(Restriction::Exists(PropertyPath::Extended(
@@ -163,45 +169,137 @@ fn every_request(mailbox: &MailboxTarget) -> Vec<Request> {
         ..mime.clone()
     };
     vec![
-        request::get_folders(mailbox, VERSION, &[inbox.clone(), by_id.clone()], &folder_shape),
+        request::get_folders(
+            mailbox,
+            VERSION,
+            &[inbox.clone(), by_id.clone()],
+            &folder_shape,
+        ),
         request::get_folders(mailbox, VERSION, &[inbox.clone()], &FolderShape::tree()),
-        request::find_folders(mailbox, VERSION, &FolderRef::distinguished("msgfolderroot"), Traversal::Deep, &FolderShape::tree(), Paging::first(500), None),
+        request::find_folders(
+            mailbox,
+            VERSION,
+            &FolderRef::distinguished("msgfolderroot"),
+            Traversal::Deep,
+            &FolderShape::tree(),
+            Paging::first(500),
+            None,
+        ),
         request::find_folders(
             mailbox,
             VERSION,
             &inbox,
             Traversal::Shallow,
             &folder_shape,
-            Paging { offset: 500, max_entries: 10 },
-            Some(&Restriction::Compare(PropertyPath::Field("folder:DisplayName".into()), Comparison::Equal, "Projects".into())),
+            Paging {
+                offset: 500,
+                max_entries: 10,
+            },
+            Some(&Restriction::Compare(
+                PropertyPath::Field("folder:DisplayName".into()),
+                Comparison::Equal,
+                "Projects".into(),
+            )),
         ),
         request::sync_folder_hierarchy(mailbox, VERSION, None, None, &FolderShape::tree()),
-        request::sync_folder_hierarchy(mailbox, VERSION, Some(&FolderRef::distinguished("msgfolderroot")), Some("H4sIAAAA"), &folder_shape),
+        request::sync_folder_hierarchy(
+            mailbox,
+            VERSION,
+            Some(&FolderRef::distinguished("msgfolderroot")),
+            Some("H4sIAAAA"),
+            &folder_shape,
+        ),
         request::create_folders(
             mailbox,
             VERSION,
             &inbox,
             &[
-                NewFolder { display_name: "Clients/Partners & <Co>".into(), folder_class: "IPF.Note".into() },
-                NewFolder { display_name: "Team Calendar".into(), folder_class: "IPF.Appointment".into() },
-                NewFolder { display_name: "Suppliers".into(), folder_class: "IPF.Contact".into() },
-                NewFolder { display_name: "Jobs".into(), folder_class: "IPF.Task".into() },
+                NewFolder {
+                    display_name: "Clients/Partners & <Co>".into(),
+                    folder_class: "IPF.Note".into(),
+                },
+                NewFolder {
+                    display_name: "Team Calendar".into(),
+                    folder_class: "IPF.Appointment".into(),
+                },
+                NewFolder {
+                    display_name: "Suppliers".into(),
+                    folder_class: "IPF.Contact".into(),
+                },
+                NewFolder {
+                    display_name: "Jobs".into(),
+                    folder_class: "IPF.Task".into(),
+                },
             ],
         ),
-        request::update_folder(mailbox, VERSION, &by_id, &FolderUpdate::DisplayName("Renamed".into())),
-        request::update_folder(mailbox, VERSION, &by_id, &FolderUpdate::Permissions { permissions: permissions.clone(), calendar: false }),
-        request::update_folder(mailbox, VERSION, &FolderRef::distinguished("calendar"), &FolderUpdate::Permissions { permissions: calendar_permissions, calendar: true }),
+        request::update_folder(
+            mailbox,
+            VERSION,
+            &by_id,
+            &FolderUpdate::DisplayName("Renamed".into()),
+        ),
+        request::update_folder(
+            mailbox,
+            VERSION,
+            &by_id,
+            &FolderUpdate::Permissions {
+                permissions: permissions.clone(),
+                calendar: false,
+            },
+        ),
+        request::update_folder(
+            mailbox,
+            VERSION,
+            &FolderRef::distinguished("calendar"),
+            &FolderUpdate::Permissions {
+                permissions: calendar_permissions,
+                calendar: true,
+            },
+        ),
         request::delete_folders(mailbox, VERSION, &[folder_id.clone()], true),
         request::find_items(
             mailbox,
             VERSION,
             &inbox,
-            &FindItemQuery { shape: ItemShape::listing(), paging: Paging::first(1000), restriction: Some(restriction), sort: vec![SortOrder { field: "item:DateTimeReceived".into(), descending: false }] },
+            &FindItemQuery {
+                shape: ItemShape::listing(),
+                paging: Paging::first(1000),
+                restriction: Some(restriction),
+                sort: vec![SortOrder {
+                    field: "item:DateTimeReceived".into(),
+                    descending: false,
+                }],
+            },
         ),
-        request::find_items(mailbox, VERSION, &by_id, &FindItemQuery { shape: ItemShape::id_only(), paging: Paging { offset: 1000, max_entries: 1000 }, restriction: None, sort: Vec::new() }),
-        request::get_items(mailbox, VERSION, &[item_id.clone(), ItemId::new("AAMkOther=")], &item_shape),
+        request::find_items(
+            mailbox,
+            VERSION,
+            &by_id,
+            &FindItemQuery {
+                shape: ItemShape::id_only(),
+                paging: Paging {
+                    offset: 1000,
+                    max_entries: 1000,
+                },
+                restriction: None,
+                sort: Vec::new(),
+            },
+        ),
+        request::get_items(
+            mailbox,
+            VERSION,
+            &[item_id.clone(), ItemId::new("AAMkOther=")],
+            &item_shape,
+        ),
         request::sync_folder_items(mailbox, VERSION, &inbox, None, 512, &ItemShape::listing()),
-        request::sync_folder_items(mailbox, VERSION, &by_id, Some("H4sIAAAA"), 100, &ItemShape::id_only()),
+        request::sync_folder_items(
+            mailbox,
+            VERSION,
+            &by_id,
+            Some("H4sIAAAA"),
+            100,
+            &ItemShape::id_only(),
+        ),
         request::create_items_from_mime(mailbox, VERSION, &inbox, &[mime, appointment, note]),
         request::update_items(
             mailbox,
@@ -209,23 +307,56 @@ fn every_request(mailbox: &MailboxTarget) -> Vec<Request> {
             &[ItemUpdate {
                 id: item_id.clone(),
                 set_extended: vec![
-                    ExtendedProperty { path: ExtendedPropertyPath::public_string("FerrySourceId"), values: vec!["src-1".into()] },
-                    ExtendedProperty { path: extended_paths()[2].clone(), values: vec!["a".into(), "b".into()] },
+                    ExtendedProperty {
+                        path: ExtendedPropertyPath::public_string("FerrySourceId"),
+                        values: vec!["src-1".into()],
+                    },
+                    ExtendedProperty {
+                        path: extended_paths()[2].clone(),
+                        values: vec!["a".into(), "b".into()],
+                    },
                 ],
                 delete_extended: vec![extended_paths()[3].clone()],
                 is_read: Some(false),
             }],
         ),
         request::delete_items(mailbox, VERSION, &[item_id.clone()], DeleteType::HardDelete),
-        request::delete_items(mailbox, VERSION, &[item_id.clone()], DeleteType::MoveToDeletedItems),
-        request::export_items(mailbox, VERSION, &[item_id.clone(), ItemId::new("AAMkOther=")]),
+        request::delete_items(
+            mailbox,
+            VERSION,
+            &[item_id.clone()],
+            DeleteType::MoveToDeletedItems,
+        ),
+        request::export_items(
+            mailbox,
+            VERSION,
+            &[item_id.clone(), ItemId::new("AAMkOther=")],
+        ),
         request::upload_items(
             mailbox,
             VERSION,
             &[
-                UploadItem { parent: folder_id.clone(), action: CreateAction::CreateNew, item_id: None, is_associated: false, data: Bytes::from(vec![7u8; 200_000]) },
-                UploadItem { parent: folder_id.clone(), action: CreateAction::Update, item_id: Some(item_id.clone()), is_associated: false, data: Bytes::from_static(b"DATA") },
-                UploadItem { parent: folder_id.clone(), action: CreateAction::UpdateOrCreate, item_id: Some(item_id.clone()), is_associated: true, data: Bytes::from_static(b"DATA") },
+                UploadItem {
+                    parent: folder_id.clone(),
+                    action: CreateAction::CreateNew,
+                    item_id: None,
+                    is_associated: false,
+                    data: Bytes::from(vec![7u8; 200_000]),
+                },
+                UploadItem {
+                    parent: folder_id.clone(),
+                    action: CreateAction::Update,
+                    item_id: Some(item_id.clone()),
+                    is_associated: false,
+                    data: Bytes::from_static(b"DATA"),
+                },
+                UploadItem {
+                    parent: folder_id.clone(),
+                    action: CreateAction::UpdateOrCreate,
+                    item_id: Some(item_id.clone()),
+                    is_associated: true,
+                    data: Bytes::from_static(b"DATA"),
+                },
             ],
         ),
         request::get_inbox_rules(mailbox, VERSION),
@@ -234,12 +365,27 @@ fn every_request(mailbox: &MailboxTarget) -> Vec<Request> {
             VERSION,
             &[
                 RuleOperation::Create(rule()),
-                RuleOperation::Set(InboxRule { id: Some("AQAAAA1=".into()), ..rule() }),
+                RuleOperation::Set(InboxRule {
+                    id: Some("AQAAAA1=".into()),
+                    ..rule()
+                }),
                 RuleOperation::Delete("AQAAAA2=".into()),
             ],
         ),
-        request::convert_ids(mailbox, VERSION, &["AAMkItem=".into()], IdFormat::EwsId, IdFormat::HexEntryId),
-        request::convert_ids(mailbox, VERSION, &["DUMMY".into()], IdFormat::EntryId, IdFormat::EwsLegacyId),
+        request::convert_ids(
+            mailbox,
+            VERSION,
+            &["AAMkItem=".into()],
+            IdFormat::EwsId,
+            IdFormat::HexEntryId,
+        ),
+        request::convert_ids(
+            mailbox,
+            VERSION,
+            &["DUMMY".into()],
+            IdFormat::EntryId,
+            IdFormat::EwsLegacyId,
+        ),
     ]
 }
 
@@ -248,17 +394,25 @@ fn every_request_validates_against_microsofts_schemas() {
     let directory = tempfile::tempdir().expect("temporary directory");
     let mut files = Vec::new();
     let mut operations = std::collections::BTreeSet::new();
-    for mailbox in [MailboxTarget::impersonated("ann.lee@contoso.com"), MailboxTarget::delegated("ann.lee@contoso.com")] {
+    for mailbox in [
+        MailboxTarget::impersonated("ann.lee@contoso.com"),
+        MailboxTarget::delegated("ann.lee@contoso.com"),
+    ] {
         for (index, request) in every_request(&mailbox).into_iter().enumerate() {
             operations.insert(request.operation);
-            let path = directory
-                .path()
-                .join(format!("{:?}-{index:02}-{}.xml", mailbox.access, request.operation));
+            let path = directory.path().join(format!(
+                "{:?}-{index:02}-{}.xml",
+                mailbox.access, request.operation
+            ));
             std::fs::write(&path, request.to_text()).expect("written");
             files.push(path);
         }
     }
-    assert_eq!(operations.len(), 17, "every operation is covered: {operations:?}");
+    assert_eq!(
+        operations.len(),
+        17,
+        "every operation is covered: {operations:?}"
+    );
     validate_with_schemas(&files).unwrap_or_else(|report| panic!("{report}"));
 }
 
@@ -271,7 +425,8 @@ fn delegate_requests_name_the_mailbox_and_impersonation_requests_impersonate() {
         &FolderShape::tree(),
     )
     .to_text();
-    assert!(delegated.contains("<t:Mailbox><t:EmailAddress>ann@contoso.com</t:EmailAddress></t:Mailbox>"));
+    assert!(delegated
+        .contains("<t:Mailbox><t:EmailAddress>ann@contoso.com</t:EmailAddress></t:Mailbox>"));
     assert!(!delegated.contains("ExchangeImpersonation"));
     let impersonated = request::get_folders(
         &MailboxTarget::impersonated("ann@contoso.com"),
