@@ -3,7 +3,7 @@
 //! classified with the right back-off, and malformed ones give a clear error or a tolerant parse,
 //! never a panic.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -22,11 +22,11 @@ fn fixtures(folder: &str) -> Vec<PathBuf> {
     files
 }
 
-async fn parse(path: &PathBuf) -> Result<AnyReply, EwsError> {
+async fn parse(path: &Path) -> Result<AnyReply, EwsError> {
     parse_reply(Bytes::from(std::fs::read(path).expect("readable fixture"))).await
 }
 
-fn name(path: &PathBuf) -> String {
+fn name(path: &Path) -> String {
     path.file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default()

@@ -175,7 +175,12 @@ fn every_request(mailbox: &MailboxTarget) -> Vec<Request> {
             &[inbox.clone(), by_id.clone()],
             &folder_shape,
         ),
-        request::get_folders(mailbox, VERSION, &[inbox.clone()], &FolderShape::tree()),
+        request::get_folders(
+            mailbox,
+            VERSION,
+            std::slice::from_ref(&inbox),
+            &FolderShape::tree(),
+        ),
         request::find_folders(
             mailbox,
             VERSION,
@@ -256,7 +261,7 @@ fn every_request(mailbox: &MailboxTarget) -> Vec<Request> {
                 calendar: true,
             },
         ),
-        request::delete_folders(mailbox, VERSION, &[folder_id.clone()], true),
+        request::delete_folders(mailbox, VERSION, std::slice::from_ref(&folder_id), true),
         request::find_items(
             mailbox,
             VERSION,
@@ -320,11 +325,16 @@ fn every_request(mailbox: &MailboxTarget) -> Vec<Request> {
                 is_read: Some(false),
             }],
         ),
-        request::delete_items(mailbox, VERSION, &[item_id.clone()], DeleteType::HardDelete),
         request::delete_items(
             mailbox,
             VERSION,
-            &[item_id.clone()],
+            std::slice::from_ref(&item_id),
+            DeleteType::HardDelete,
+        ),
+        request::delete_items(
+            mailbox,
+            VERSION,
+            std::slice::from_ref(&item_id),
             DeleteType::MoveToDeletedItems,
         ),
         request::export_items(
