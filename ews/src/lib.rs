@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod client;
 pub mod cloud;
+pub mod data;
 pub mod error;
 mod ops;
 pub mod reply;

@@ -1,8 +1,9 @@
 //! What the client sends and receives: ids, folders, items, extended properties, permissions,
 //! inbox rules, restrictions, sync changes.
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
+
+pub use crate::data::ItemData;
 
 /// A folder id with its change key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -179,7 +180,7 @@ pub struct Item {
     /// Extended properties returned.
     pub extended_properties: Vec<ExtendedProperty>,
     /// `MimeContent`, decoded, when asked for.
-    pub mime_content: Option<Bytes>,
+    pub mime_content: Option<ItemData>,
 }
 
 /// The property set of a named extended property.
@@ -473,7 +474,7 @@ pub struct ExportedItem {
     /// Its id in the source mailbox.
     pub id: ItemId,
     /// The opaque full-fidelity data.
-    pub data: Bytes,
+    pub data: ItemData,
 }
 
 /// What `UploadItems` does with an item.
@@ -510,7 +511,7 @@ pub struct UploadItem {
     /// Whether it is a folder-associated item.
     pub is_associated: bool,
     /// Export data from `ExportItems`.
-    pub data: Bytes,
+    pub data: ItemData,
 }
 
 /// An item to create from MIME (`CreateItem`).
@@ -519,7 +520,7 @@ pub struct MimeItem {
     /// `ItemClass`; the element is chosen from it.
     pub item_class: String,
     /// RFC 5322 content.
-    pub mime: Bytes,
+    pub mime: ItemData,
     /// Read flag.
     pub is_read: Option<bool>,
     /// Extended properties to set.

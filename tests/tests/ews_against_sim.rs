@@ -20,7 +20,8 @@ fn mime(subject: &str) -> MimeItem {
         item_class: "IPM.Note".into(),
         mime: Bytes::from(format!(
             "Subject: {subject}\r\nMessage-ID: <{subject}@example.com>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nbody of {subject}\r\n"
-        )),
+        ))
+        .into(),
         is_read: Some(true),
         extended_properties: Vec::new(),
     }

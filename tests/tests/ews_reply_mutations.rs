@@ -14,7 +14,12 @@ fn corpus() -> &'static [Vec<u8>] {
 
 fn load_corpus() -> Vec<Vec<u8>> {
     let mut replies = Vec::new();
-    for folder in ["exchange-online", "export-upload", "throttling", "malformed"] {
+    for folder in [
+        "exchange-online",
+        "export-upload",
+        "throttling",
+        "malformed",
+    ] {
         let directory = shared_dir().join("ews/fixtures").join(folder);
         let mut paths: Vec<_> = std::fs::read_dir(directory)
             .expect("fixtures")
@@ -22,7 +27,11 @@ fn load_corpus() -> Vec<Vec<u8>> {
             .map(|entry| entry.path())
             .collect();
         paths.sort();
-        replies.extend(paths.into_iter().filter_map(|path| std::fs::read(path).ok()));
+        replies.extend(
+            paths
+                .into_iter()
+                .filter_map(|path| std::fs::read(path).ok()),
+        );
     }
     replies
 }
@@ -38,8 +47,23 @@ enum Mutation {
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     let inserts = prop::sample::select(vec![
-        "<", ">", "&", "&#x0;", "&#x1F;", "&bogus;", "\u{1}", "</m:Items>", "<t:Item>", "<![CDATA[", "]]>",
-        "<!DOCTYPE x>", "\"", "=", "xmlns:t=\"urn:x\"", "AAAA====", "\u{FFFF}",
+        "<",
+        ">",
+        "&",
+        "&#x0;",
+        "&#x1F;",
+        "&bogus;",
+        "\u{1}",
+        "</m:Items>",
+        "<t:Item>",
+        "<![CDATA[",
+        "]]>",
+        "<!DOCTYPE x>",
+        "\"",
+        "=",
+        "xmlns:t=\"urn:x\"",
+        "AAAA====",
+        "\u{FFFF}",
     ]);
     prop_oneof![
         (any::<usize>(), any::<u8>()).prop_map(|(at, byte)| Mutation::Flip { at, byte }),

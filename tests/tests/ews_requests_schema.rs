@@ -152,7 +152,7 @@ fn every_request(mailbox: &MailboxTarget) -> Vec<Request> {
     calendar_permissions[0].level = "FreeBusyTimeOnly".into();
     let mime = MimeItem {
         item_class: "IPM.Note".into(),
-        mime: Bytes::from_static(b"Subject: hi\r\n\r\nbody\r\n"),
+        mime: Bytes::from_static(b"Subject: hi\r\n\r\nbody\r\n").into(),
         is_read: Some(true),
         extended_properties: vec![ExtendedProperty {
             path: ExtendedPropertyPath::tag(0x0E06, "SystemTime"),
@@ -351,21 +351,21 @@ fn every_request(mailbox: &MailboxTarget) -> Vec<Request> {
                     action: CreateAction::CreateNew,
                     item_id: None,
                     is_associated: false,
-                    data: Bytes::from(vec![7u8; 200_000]),
+                    data: Bytes::from(vec![7u8; 200_000]).into(),
                 },
                 UploadItem {
                     parent: folder_id.clone(),
                     action: CreateAction::Update,
                     item_id: Some(item_id.clone()),
                     is_associated: false,
-                    data: Bytes::from_static(b"DATA"),
+                    data: Bytes::from_static(b"DATA").into(),
                 },
                 UploadItem {
                     parent: folder_id.clone(),
                     action: CreateAction::UpdateOrCreate,
                     item_id: Some(item_id.clone()),
                     is_associated: true,
-                    data: Bytes::from_static(b"DATA"),
+                    data: Bytes::from_static(b"DATA").into(),
                 },
             ],
         ),

@@ -16,6 +16,7 @@ use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
+use crate::data::{ItemData, CHUNK_BYTES};
 use crate::EwsError;
 
 /// The deepest nesting a reply may have.
@@ -231,17 +232,17 @@ impl ReplyReader {
 
     /// Decodes the base64 content of the element just started, straight from the stream, up to
     /// `limit` decoded bytes, and consumes its end tag.
-    pub async fn base64(&mut self, limit: usize) -> Result<Bytes, EwsError> {
+    pub async fn base64(&mut self, limit: usize) -> Result<ItemData, EwsError> {
         if let Some(node) = self.pending.pop_front() {
             // Only an element that was empty has something queued here: its end.
             return match node {
-                Node::End => Ok(Bytes::new()),
+                Node::End => Ok(ItemData::default()),
                 other => Err(malformed(format!(
                     "unexpected {other:?} before base64 content"
                 ))),
             };
         }
-        let mut decoded = BytesMut::new();
+        let mut decoded = ChunkedOutput::default();
         let mut quartet = [0u8; 4];
         let mut filled = 0usize;
         let mut clean = Vec::with_capacity(8 * 1024);
@@ -287,7 +288,7 @@ impl ReplyReader {
             let rest = &input[whole..];
             quartet[..rest.len()].copy_from_slice(rest);
             filled += rest.len();
-            if decoded.len() > limit {
+            if decoded.len > limit {
                 return Err(malformed(format!("base64 content exceeds {limit} bytes")));
             }
             if end.is_some() {
@@ -298,7 +299,7 @@ impl ReplyReader {
             return Err(malformed("base64 content is truncated"));
         }
         match self.next().await? {
-            Node::End => Ok(decoded.freeze()),
+            Node::End => Ok(decoded.finish()),
             other => Err(malformed(format!("base64 content followed by {other:?}"))),
         }
     }
@@ -315,16 +316,46 @@ fn read_error(error: quick_xml::Error) -> EwsError {
     }
 }
 
-fn decode_into(output: &mut BytesMut, input: &[u8]) -> Result<(), EwsError> {
-    if input.is_empty() {
-        return Ok(());
+/// Decoded content, filled chunk by chunk so growing never copies what is already decoded.
+#[derive(Default)]
+struct ChunkedOutput {
+    done: Vec<Bytes>,
+    current: BytesMut,
+    len: usize,
+}
+
+impl ChunkedOutput {
+    fn finish(mut self) -> ItemData {
+        if !self.current.is_empty() {
+            self.done.push(self.current.freeze());
+        }
+        ItemData::from_chunks(self.done)
     }
-    let start = output.len();
-    output.resize(start + input.len() / 4 * 3, 0);
-    let written = base64::engine::general_purpose::STANDARD
-        .decode_slice(input, &mut output[start..])
-        .map_err(|error| malformed(format!("invalid base64 content: {error}")))?;
-    output.truncate(start + written);
+}
+
+/// Decodes whole base64 quartets into the output's chunks.
+fn decode_into(output: &mut ChunkedOutput, input: &[u8]) -> Result<(), EwsError> {
+    // 4 input characters make 3 bytes; a chunk takes whole quartets only.
+    let quartets_per_chunk = CHUNK_BYTES / 3;
+    for piece in input.chunks(quartets_per_chunk * 4) {
+        let needed = piece.len() / 4 * 3;
+        if output.current.capacity() - output.current.len() < needed {
+            let full = std::mem::replace(
+                &mut output.current,
+                BytesMut::with_capacity(CHUNK_BYTES.max(needed)),
+            );
+            if !full.is_empty() {
+                output.done.push(full.freeze());
+            }
+        }
+        let start = output.current.len();
+        output.current.resize(start + needed, 0);
+        let written = base64::engine::general_purpose::STANDARD
+            .decode_slice(piece, &mut output.current[start..])
+            .map_err(|error| malformed(format!("invalid base64 content: {error}")))?;
+        output.current.truncate(start + written);
+        output.len += written;
+    }
     Ok(())
 }
 
@@ -436,7 +467,7 @@ mod tests {
             matches!(reader.next().await.expect("data"), Node::Start(ref tag) if tag.name == "Data")
         );
         let decoded = reader.base64(1 << 20).await.expect("decodes");
-        assert_eq!(decoded, payload);
+        assert_eq!(decoded.to_bytes(), payload);
         let after = reader.next_child().await.expect("child").expect("After");
         assert_eq!(after.name, "After");
         assert_eq!(reader.text().await.expect("text"), "ok");

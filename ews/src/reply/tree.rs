@@ -4,8 +4,6 @@
 //! listing) is small enough to hold, except for base64 content, which is decoded into `binary`
 //! as it streams in instead of being kept as text.
 
-use bytes::Bytes;
-
 use super::reader::{Node, Ns, ReplyReader, Tag};
 use crate::EwsError;
 
@@ -26,7 +24,7 @@ pub struct Element {
     /// Character data.
     pub text: String,
     /// Decoded base64 content (`MimeContent`, `Data`).
-    pub binary: Option<Bytes>,
+    pub binary: Option<crate::data::ItemData>,
     /// Children.
     pub children: Vec<Element>,
 }

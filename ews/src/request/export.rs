@@ -39,7 +39,7 @@ pub fn upload_items(mailbox: &MailboxTarget, version: &str, items: &[UploadItem]
                 write_item_id(writer, "t:ItemId", id);
             }
             writer.open("t:Data", &[]);
-            writer.base64(std::slice::from_ref(&item.data));
+            writer.base64(item.data.chunks());
             writer.close("t:Data");
             writer.close("t:Item");
         }

@@ -161,7 +161,7 @@ pub fn create_items_from_mime(
             let element = element_for_class(&item.item_class);
             writer.open(element, &[]);
             writer.open("t:MimeContent", &[("CharacterSet", "UTF-8")]);
-            writer.base64(std::slice::from_ref(&item.mime));
+            writer.base64(item.mime.chunks());
             writer.close("t:MimeContent");
             writer.leaf("t:ItemClass", &item.item_class);
             for property in &item.extended_properties {
