@@ -2,6 +2,8 @@
 //! SOAP reply is recorded and, at the end of the test, validated against Microsoft's EWS schemas
 //! by an outside validator (`xmllint` through `shared/ews/validate.sh`).
 
+pub mod services;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;

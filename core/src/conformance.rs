@@ -1,0 +1,591 @@
+//! The behaviour every [`Broker`] and [`Store`] must have, as test suites that run against any
+//! implementation: the in-memory ones in this crate's tests, RabbitMQ and Redis in
+//! `ferry-tests`. A difference between the embedded and the real adapters is a bug, so both
+//! answer to the same checks.
+//!
+//! Each check panics with a message naming the broken expectation.
+
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+
+use crate::broker::{Broker, Delivery, Subscription};
+use crate::model::{
+    new_id, Counters, CredentialConfig, EndpointConfig, ItemErrorRecord, ItemKey, MailboxId,
+    MailboxRecord, MailboxState, PassId, PassKind, PassRecord, ProjectId, ProjectOptions,
+    ProjectRecord, UnitId,
+};
+use crate::store::{CounterKey, MigratedCommit, MigratedItem, Store, UnitOutcome};
+
+/// How long a check waits for a delivery it expects.
+const EXPECT_WITHIN: Duration = Duration::from_secs(10);
+/// How long a check waits to be sure a delivery does not come.
+const ABSENT_FOR: Duration = Duration::from_millis(300);
+
+async fn expect_delivery(subscription: &mut Box<dyn Subscription>, what: &str) -> Delivery {
+    match tokio::time::timeout(EXPECT_WITHIN, subscription.next()).await {
+        Ok(Ok(Some(delivery))) => delivery,
+        Ok(Ok(None)) => panic!("{what}: the subscription ended"),
+        Ok(Err(error)) => panic!("{what}: {error}"),
+        Err(_) => panic!("{what}: nothing delivered within {EXPECT_WITHIN:?}"),
+    }
+}
+
+async fn expect_nothing(subscription: &mut Box<dyn Subscription>, what: &str) {
+    if let Ok(result) = tokio::time::timeout(ABSENT_FOR, subscription.next()).await {
+        let payload = result.ok().flatten().map(|delivery| delivery.payload);
+        panic!("{what}: unexpected delivery {payload:?}");
+    }
+}
+
+/// Runs every broker check, on queues whose names start with `namespace` (fresh per run, so a
+/// shared RabbitMQ is not disturbed).
+pub async fn broker_suite(broker: &dyn Broker, namespace: &str) {
+    delivers_in_order(broker, &format!("{namespace}.order")).await;
+    prefetch_bounds_unacknowledged(broker, &format!("{namespace}.prefetch")).await;
+    unacknowledged_are_redelivered(broker, &format!("{namespace}.redeliver")).await;
+    nack_requeues_or_drops(broker, &format!("{namespace}.nack")).await;
+    depth_counts_ready_messages(broker, &format!("{namespace}.depth")).await;
+}
+
+async fn delivers_in_order(broker: &dyn Broker, queue: &str) {
+    broker.declare(queue).await.expect("declare");
+    broker
+        .declare(queue)
+        .await
+        .expect("declaring twice is harmless");
+    for n in 0..5u8 {
+        broker.publish(queue, &[n]).await.expect("publish");
+    }
+    let mut subscription = broker.subscribe(queue, 10).await.expect("subscribe");
+    for n in 0..5u8 {
+        let delivery = expect_delivery(&mut subscription, "in-order delivery").await;
+        assert_eq!(
+            &delivery.payload[..],
+            &[n],
+            "messages arrive in the order published"
+        );
+        assert!(
+            !delivery.redelivered,
+            "a first delivery is not flagged redelivered"
+        );
+        delivery.ack().await.expect("ack");
+    }
+    expect_nothing(&mut subscription, "after every message was acknowledged").await;
+}
+
+async fn prefetch_bounds_unacknowledged(broker: &dyn Broker, queue: &str) {
+    broker.declare(queue).await.expect("declare");
+    for n in 0..4u8 {
+        broker.publish(queue, &[n]).await.expect("publish");
+    }
+    let mut subscription = broker.subscribe(queue, 2).await.expect("subscribe");
+    let first = expect_delivery(&mut subscription, "first of prefetch 2").await;
+    let second = expect_delivery(&mut subscription, "second of prefetch 2").await;
+    expect_nothing(
+        &mut subscription,
+        "a third delivery while two are unacknowledged",
+    )
+    .await;
+    first.ack().await.expect("ack");
+    let third = expect_delivery(&mut subscription, "a delivery once one was acknowledged").await;
+    assert_eq!(&third.payload[..], &[2]);
+    second.ack().await.expect("ack");
+    third.ack().await.expect("ack");
+    expect_delivery(&mut subscription, "the last message")
+        .await
+        .ack()
+        .await
+        .expect("ack");
+}
+
+async fn unacknowledged_are_redelivered(broker: &dyn Broker, queue: &str) {
+    broker.declare(queue).await.expect("declare");
+    broker.publish(queue, b"kept").await.expect("publish");
+    broker.publish(queue, b"acked").await.expect("publish");
+    {
+        let mut subscription = broker.subscribe(queue, 5).await.expect("subscribe");
+        let kept = expect_delivery(&mut subscription, "first delivery").await;
+        assert_eq!(&kept.payload[..], b"kept");
+        let acked = expect_delivery(&mut subscription, "second delivery").await;
+        acked.ack().await.expect("ack");
+        // The consumer goes away without acknowledging `kept`, as a crashed worker would.
+        drop(kept);
+    }
+    let mut subscription = broker.subscribe(queue, 5).await.expect("subscribe again");
+    let again = expect_delivery(&mut subscription, "redelivery after the consumer went away").await;
+    assert_eq!(
+        &again.payload[..],
+        b"kept",
+        "the unacknowledged message comes back"
+    );
+    assert!(again.redelivered, "a redelivery is flagged");
+    again.ack().await.expect("ack");
+    expect_nothing(
+        &mut subscription,
+        "an acknowledged message must not come back",
+    )
+    .await;
+}
+
+async fn nack_requeues_or_drops(broker: &dyn Broker, queue: &str) {
+    broker.declare(queue).await.expect("declare");
+    broker.publish(queue, b"retry").await.expect("publish");
+    broker.publish(queue, b"drop").await.expect("publish");
+    let mut subscription = broker.subscribe(queue, 1).await.expect("subscribe");
+    let retry = expect_delivery(&mut subscription, "first").await;
+    retry.nack(true).await.expect("nack with requeue");
+    let again = expect_delivery(&mut subscription, "the requeued message").await;
+    assert_eq!(
+        &again.payload[..],
+        b"retry",
+        "a requeued message is delivered again"
+    );
+    assert!(again.redelivered);
+    again.ack().await.expect("ack");
+    let dropped = expect_delivery(&mut subscription, "second").await;
+    assert_eq!(&dropped.payload[..], b"drop");
+    dropped.nack(false).await.expect("nack without requeue");
+    expect_nothing(&mut subscription, "a message rejected without requeue").await;
+}
+
+async fn depth_counts_ready_messages(broker: &dyn Broker, queue: &str) {
+    broker.declare(queue).await.expect("declare");
+    assert_eq!(
+        broker.depth(queue).await.expect("depth"),
+        0,
+        "a new queue is empty"
+    );
+    for _ in 0..3 {
+        broker.publish(queue, b"x").await.expect("publish");
+    }
+    assert_eq!(
+        broker.depth(queue).await.expect("depth"),
+        3,
+        "published messages wait"
+    );
+    let mut subscription = broker.subscribe(queue, 1).await.expect("subscribe");
+    let held = expect_delivery(&mut subscription, "one").await;
+    let mut depth = 0;
+    for _ in 0..50 {
+        depth = broker.depth(queue).await.expect("depth");
+        if depth == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(depth, 2, "a delivered message no longer counts as waiting");
+    held.ack().await.expect("ack");
+    drop(subscription);
+}
+
+fn endpoint(tenant: &str) -> EndpointConfig {
+    EndpointConfig {
+        cloud: Default::default(),
+        tenant: tenant.into(),
+        token_url: format!("https://login.example/{tenant}/token"),
+        ews_url: "https://ews.example/EWS/Exchange.asmx".into(),
+        resource: "https://ews.example".into(),
+        credentials: CredentialConfig::ClientSecret {
+            client_id: "app".into(),
+            client_secret: "secret".into(),
+        },
+    }
+}
+
+fn project(name: &str, created_second: i64) -> ProjectRecord {
+    ProjectRecord {
+        id: ProjectId(new_id()),
+        name: name.into(),
+        source: endpoint("contoso.com"),
+        destination: endpoint("fabrikam.com"),
+        options: ProjectOptions::default(),
+        created_at: Utc
+            .timestamp_opt(1_700_000_000 + created_second, 0)
+            .single()
+            .expect("time"),
+    }
+}
+
+fn mailbox(project: &ProjectId, address: &str) -> MailboxRecord {
+    MailboxRecord {
+        project_id: project.clone(),
+        id: MailboxId(new_id()),
+        source_address: address.into(),
+        destination_address: address.replace("contoso", "fabrikam"),
+        state: MailboxState::NotStarted,
+        pass_id: None,
+        units_total: None,
+        started_at: None,
+        ended_at: None,
+        failure: None,
+    }
+}
+
+fn item_error(pass: &PassId, id: &str) -> ItemErrorRecord {
+    ItemErrorRecord {
+        source_item_id: id.into(),
+        folder_path: "Inbox".into(),
+        code: "item_too_large".into(),
+        message: "too large".into(),
+        subject: "Big".into(),
+        item_class: "IPM.Note".into(),
+        size: 1,
+        pass_id: pass.clone(),
+        at: Utc.timestamp_opt(1_700_000_000, 0).single().expect("time"),
+    }
+}
+
+/// Runs every store check. Records use fresh random ids, so a shared store is not disturbed
+/// (apart from the project list, which gains a few test projects).
+pub async fn store_suite(store: &dyn Store) {
+    keeps_projects_mailboxes_and_passes(store).await;
+    counts_migrated_items_once(store).await;
+    applies_unit_results_once(store).await;
+    keeps_plans_and_published_units(store).await;
+    pages_the_error_log(store).await;
+    leases_exclude_other_holders(store).await;
+}
+
+async fn keeps_projects_mailboxes_and_passes(store: &dyn Store) {
+    let older = project("older", 0);
+    let newer = project("newer", 10);
+    store.put_project(&newer).await.expect("put project");
+    store.put_project(&older).await.expect("put project");
+    assert_eq!(
+        store.project(&older.id).await.expect("project"),
+        Some(older.clone())
+    );
+    assert_eq!(
+        store.project(&ProjectId(new_id())).await.expect("project"),
+        None
+    );
+    let listed: Vec<ProjectId> = store
+        .projects()
+        .await
+        .expect("projects")
+        .into_iter()
+        .filter(|project| project.id == older.id || project.id == newer.id)
+        .map(|project| project.id)
+        .collect();
+    assert_eq!(
+        listed,
+        vec![older.id.clone(), newer.id.clone()],
+        "projects list oldest first"
+    );
+
+    let first = mailbox(&older.id, "ann@contoso.com");
+    let second = mailbox(&older.id, "bob@contoso.com");
+    store.put_mailbox(&first).await.expect("put mailbox");
+    store.put_mailbox(&second).await.expect("put mailbox");
+    let mut changed = first.clone();
+    changed.state = MailboxState::Running;
+    store.put_mailbox(&changed).await.expect("replace mailbox");
+    let mailboxes = store.mailboxes(&older.id).await.expect("mailboxes");
+    assert_eq!(
+        mailboxes,
+        vec![changed.clone(), second.clone()],
+        "mailboxes keep the order added"
+    );
+    assert_eq!(
+        store.mailbox(&older.id, &first.id).await.expect("mailbox"),
+        Some(changed)
+    );
+    assert!(store
+        .mailboxes(&newer.id)
+        .await
+        .expect("mailboxes")
+        .is_empty());
+
+    let pass = |second: i64| PassRecord {
+        id: PassId(new_id()),
+        project_id: older.id.clone(),
+        kind: PassKind::Full,
+        mailbox_ids: vec![first.id.clone()],
+        received_before: None,
+        started_at: Utc
+            .timestamp_opt(1_700_000_000 + second, 0)
+            .single()
+            .expect("time"),
+    };
+    let (early, late) = (pass(1), pass(2));
+    store.put_pass(&late).await.expect("put pass");
+    store.put_pass(&early).await.expect("put pass");
+    assert_eq!(
+        store.passes(&older.id).await.expect("passes"),
+        vec![early, late],
+        "passes oldest first"
+    );
+}
+
+fn counter_key() -> CounterKey {
+    CounterKey {
+        project: ProjectId(new_id()),
+        mailbox: MailboxId(new_id()),
+        pass: PassId(new_id()),
+    }
+}
+
+async fn counts_migrated_items_once(store: &dyn Store) {
+    let key = counter_key();
+    let unit = UnitId(new_id());
+    let (a, b, c) = (
+        ItemKey::of("ann", "a"),
+        ItemKey::of("ann", "b"),
+        ItemKey::of("ann", "c"),
+    );
+    store
+        .add_pending(&unit, &[a, b, c])
+        .await
+        .expect("add pending");
+    assert_eq!(store.pending(&unit).await.expect("pending").len(), 3);
+
+    let first = [
+        MigratedItem {
+            key: a,
+            item_class: "IPM.Note",
+            bytes: 100,
+        },
+        MigratedItem {
+            key: b,
+            item_class: "IPM.Contact",
+            bytes: 50,
+        },
+    ];
+    let added = store
+        .commit_migrated(&MigratedCommit {
+            counters: &key,
+            unit: &unit,
+            items: &first,
+        })
+        .await
+        .expect("commit");
+    assert_eq!(added, 2);
+    let again = [
+        MigratedItem {
+            key: b,
+            item_class: "IPM.Contact",
+            bytes: 50,
+        },
+        MigratedItem {
+            key: c,
+            item_class: "IPM.Note",
+            bytes: 7,
+        },
+    ];
+    let added = store
+        .commit_migrated(&MigratedCommit {
+            counters: &key,
+            unit: &unit,
+            items: &again,
+        })
+        .await
+        .expect("commit");
+    assert_eq!(added, 1, "an item already migrated is not counted again");
+
+    let counters = store.counters(&key).await.expect("counters");
+    assert_eq!(counters.get("items_copied"), 3);
+    assert_eq!(counters.get("bytes_copied"), 157);
+    assert_eq!(counters.get("class_items.IPM.Note"), 2);
+    assert_eq!(counters.get("class_bytes.IPM.Contact"), 50);
+    assert_eq!(
+        store
+            .unit_copied(&key.pass, &unit)
+            .await
+            .expect("unit copied"),
+        3
+    );
+    assert!(
+        store.pending(&unit).await.expect("pending").is_empty(),
+        "committed items are no longer pending"
+    );
+    let flags = store
+        .migrated(&key.project, &key.mailbox, &[a, ItemKey::of("ann", "z"), c])
+        .await
+        .expect("migrated");
+    assert_eq!(flags, vec![true, false, true]);
+    assert_eq!(
+        store
+            .migrated_count(&key.project, &key.mailbox)
+            .await
+            .expect("count"),
+        3
+    );
+    let other_mailbox = store
+        .migrated(&key.project, &MailboxId(new_id()), &[a])
+        .await
+        .expect("migrated");
+    assert_eq!(other_mailbox, vec![false], "migrated sets are per mailbox");
+
+    let other_unit = UnitId(new_id());
+    store
+        .add_pending(&other_unit, &[a, b])
+        .await
+        .expect("add pending");
+    store
+        .clear_pending(&other_unit, &[a])
+        .await
+        .expect("clear pending");
+    assert_eq!(store.pending(&other_unit).await.expect("pending"), vec![b]);
+    assert_eq!(store.unit_attempt(&other_unit).await.expect("attempt"), 1);
+    assert_eq!(store.unit_attempt(&other_unit).await.expect("attempt"), 2);
+
+    let mut deltas = Counters::default();
+    deltas.add("items_planned", 5);
+    store
+        .add_counters(&key, &deltas)
+        .await
+        .expect("add counters");
+    store
+        .add_counters(&key, &deltas)
+        .await
+        .expect("add counters");
+    assert_eq!(
+        store
+            .counters(&key)
+            .await
+            .expect("counters")
+            .get("items_planned"),
+        10
+    );
+}
+
+async fn applies_unit_results_once(store: &dyn Store) {
+    let key = counter_key();
+    let unit = UnitId(new_id());
+    let mut mailbox_deltas = Counters::default();
+    mailbox_deltas.add("units_done", 1);
+    mailbox_deltas.add("errors.item_too_large", 2);
+    let mut folder_deltas = Counters::default();
+    folder_deltas.add("items_copied", 4);
+    let errors = [item_error(&key.pass, "x"), item_error(&key.pass, "y")];
+    let outcome = UnitOutcome {
+        counters: &key,
+        unit: &unit,
+        mailbox_deltas: &mailbox_deltas,
+        folder: "Inbox/Projects",
+        folder_deltas: &folder_deltas,
+        errors: &errors,
+    };
+    assert!(
+        store.apply_unit_result(&outcome).await.expect("apply"),
+        "the first result applies"
+    );
+    assert!(
+        !store.apply_unit_result(&outcome).await.expect("apply"),
+        "a repeated result does not"
+    );
+    let counters = store.counters(&key).await.expect("counters");
+    assert_eq!(counters.get("units_done"), 1);
+    assert_eq!(counters.get("errors.item_too_large"), 2);
+    let folders = store.folder_counters(&key).await.expect("folder counters");
+    assert_eq!(
+        folders
+            .get("Inbox/Projects")
+            .map(|folder| folder.get("items_copied")),
+        Some(4)
+    );
+    let (logged, total) = store
+        .errors(&key.project, &key.mailbox, 0, 10)
+        .await
+        .expect("errors");
+    assert_eq!(total, 2, "errors of a repeated result are logged once");
+    assert_eq!(logged, errors.to_vec());
+}
+
+async fn keeps_plans_and_published_units(store: &dyn Store) {
+    let (pass, mailbox) = (PassId(new_id()), MailboxId(new_id()));
+    assert_eq!(store.plan(&pass, &mailbox).await.expect("plan"), None);
+    store
+        .put_plan(&pass, &mailbox, &[1, 2, 0, 3])
+        .await
+        .expect("put plan");
+    assert_eq!(
+        store.plan(&pass, &mailbox).await.expect("plan"),
+        Some(vec![1, 2, 0, 3])
+    );
+    let units = [UnitId("u1".into()), UnitId("u2".into())];
+    store
+        .record_published_units(&pass, &mailbox, &units)
+        .await
+        .expect("record");
+    store
+        .record_published_units(&pass, &mailbox, &units[..1])
+        .await
+        .expect("record");
+    let published = store
+        .published_units(&pass, &mailbox)
+        .await
+        .expect("published");
+    assert_eq!(published.len(), 2);
+    assert!(published.contains(&units[1]));
+}
+
+async fn pages_the_error_log(store: &dyn Store) {
+    let (project, mailbox, pass) = (ProjectId(new_id()), MailboxId(new_id()), PassId(new_id()));
+    let errors: Vec<ItemErrorRecord> = (0..5)
+        .map(|n| item_error(&pass, &format!("item-{n}")))
+        .collect();
+    store
+        .append_errors(&project, &mailbox, &errors[..3])
+        .await
+        .expect("append");
+    store
+        .append_errors(&project, &mailbox, &errors[3..])
+        .await
+        .expect("append");
+    let (page, total) = store.errors(&project, &mailbox, 1, 2).await.expect("page");
+    assert_eq!(total, 5);
+    assert_eq!(page, errors[1..3].to_vec(), "pages are oldest first");
+    let (past_end, _) = store.errors(&project, &mailbox, 9, 2).await.expect("page");
+    assert!(past_end.is_empty());
+}
+
+async fn leases_exclude_other_holders(store: &dyn Store) {
+    let name = format!("conformance-{}", new_id());
+    let ttl = Duration::from_millis(400);
+    assert!(
+        store.try_lease(&name, "one", ttl).await.expect("lease"),
+        "a free lease is taken"
+    );
+    assert!(
+        !store.try_lease(&name, "two", ttl).await.expect("lease"),
+        "a held lease is refused"
+    );
+    assert!(
+        store.try_lease(&name, "one", ttl).await.expect("lease"),
+        "the holder renews"
+    );
+    store.release_lease(&name, "two").await.expect("release");
+    assert!(
+        !store.try_lease(&name, "two", ttl).await.expect("lease"),
+        "only the holder releases"
+    );
+    store.release_lease(&name, "one").await.expect("release");
+    assert!(
+        store.try_lease(&name, "two", ttl).await.expect("lease"),
+        "a released lease is free"
+    );
+    tokio::time::sleep(ttl + Duration::from_millis(200)).await;
+    assert!(
+        store.try_lease(&name, "one", ttl).await.expect("lease"),
+        "an expired lease is free"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::memory::MemoryBroker;
+    use crate::store::memory::MemoryStore;
+
+    #[tokio::test]
+    async fn memory_broker_conforms() {
+        broker_suite(&MemoryBroker::new(), "conformance").await;
+    }
+
+    #[tokio::test]
+    async fn memory_store_conforms() {
+        store_suite(&MemoryStore::new()).await;
+    }
+}

@@ -1,0 +1,435 @@
+//! The mail API over Exchange Web Services (`ferry-ews`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use ferry_ews::data::ItemData;
+use ferry_ews::request::{
+    FolderShape, FolderUpdate, ItemShape, ItemUpdate, MailboxTarget, NewFolder,
+};
+use ferry_ews::types::{
+    CreateAction, ExtendedProperty, ExtendedPropertyPath, FolderId, FolderRef, InboxRule, ItemId,
+    Permission, Restriction, RuleOperation, UploadItem,
+};
+use ferry_ews::{
+    ClientCertificate, ClientConfig, Credentials, Endpoints, EwsClient, EwsError, ExportStream,
+    Secret,
+};
+
+use super::{
+    DestinationItem, ExportedItems, MailApi, MailApiFactory, MailError, MailFolder, ReceivedRange,
+    SourceItem,
+};
+use crate::model::{CredentialConfig, EndpointConfig, ItemKey};
+
+/// The extended property a migrated item is stamped with: the hex key of its source item.
+pub fn stamp_property() -> ExtendedPropertyPath {
+    ExtendedPropertyPath::public_string("FerrySourceItem")
+}
+
+impl From<EwsError> for MailError {
+    fn from(error: EwsError) -> MailError {
+        match error {
+            EwsError::Throttled { back_off, scope } => MailError::Throttled { back_off, scope },
+            EwsError::Unauthorized(message) => MailError::Unauthorized(message),
+            EwsError::MailboxNotFound(message) => MailError::MailboxNotFound(message),
+            EwsError::FolderNotFound { message, .. } => MailError::FolderNotFound(message),
+            EwsError::ItemNotFound(message) => MailError::ItemNotFound(message),
+            EwsError::QuotaExceeded(message) => MailError::QuotaExceeded(message),
+            EwsError::ItemTooLarge(message) => MailError::ItemTooLarge(message),
+            EwsError::Transient {
+                message,
+                retry_after,
+            } => MailError::Transient {
+                message,
+                retry_after,
+            },
+            EwsError::Permanent { code, message } if code == "ErrorFolderExists" => {
+                MailError::FolderExists(message)
+            }
+            EwsError::Permanent { code, message } => MailError::Permanent { code, message },
+            EwsError::MalformedReply(message) => MailError::Transient {
+                message: format!("malformed reply: {message}"),
+                retry_after: None,
+            },
+            EwsError::InvalidRequest(message) => MailError::Permanent {
+                code: "invalid_request".into(),
+                message,
+            },
+        }
+    }
+}
+
+/// The mail API of one tenant over EWS.
+#[derive(Debug)]
+pub struct EwsMailApi {
+    client: EwsClient,
+}
+
+impl EwsMailApi {
+    /// An API using `client`.
+    pub fn new(client: EwsClient) -> EwsMailApi {
+        EwsMailApi { client }
+    }
+
+    /// The client for an endpoint configuration.
+    pub fn from_endpoint(endpoint: &EndpointConfig) -> Result<EwsMailApi, MailError> {
+        let credentials = match &endpoint.credentials {
+            CredentialConfig::ClientSecret {
+                client_id,
+                client_secret,
+            } => Credentials::ClientSecret {
+                client_id: client_id.clone(),
+                secret: Secret::new(client_secret.clone()),
+            },
+            CredentialConfig::Certificate {
+                client_id,
+                certificate_pem,
+                private_key_pem,
+            } => Credentials::Certificate {
+                client_id: client_id.clone(),
+                certificate: Box::new(ClientCertificate::from_pem(
+                    certificate_pem,
+                    private_key_pem,
+                )?),
+            },
+            CredentialConfig::DelegatedAdmin {
+                client_id,
+                username,
+                password,
+            } => Credentials::Password {
+                client_id: client_id.clone(),
+                username: username.clone(),
+                password: Secret::new(password.clone()),
+            },
+        };
+        let endpoints = Endpoints {
+            token_url: endpoint.token_url.clone(),
+            ews_url: endpoint.ews_url.clone(),
+            resource: endpoint.resource.clone(),
+        };
+        Ok(EwsMailApi::new(EwsClient::new(ClientConfig::new(
+            endpoints,
+            credentials,
+        ))?))
+    }
+
+    fn target(mailbox: &str) -> MailboxTarget {
+        MailboxTarget::impersonated(mailbox)
+    }
+}
+
+fn range_restriction(range: ReceivedRange) -> Option<Restriction> {
+    let mut parts = Vec::new();
+    if let Some(from) = range.from {
+        parts.push(Restriction::received_since(from));
+    }
+    if let Some(before) = range.before {
+        parts.push(Restriction::received_before(before));
+    }
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(Restriction::And(parts)),
+    }
+}
+
+struct EwsExport(ExportStream);
+
+#[async_trait]
+impl ExportedItems for EwsExport {
+    async fn next(&mut self) -> Result<Option<(String, Result<ItemData, MailError>)>, MailError> {
+        Ok(self
+            .0
+            .next()
+            .await?
+            .map(|(id, result)| (id.id, result.map(|item| item.data).map_err(MailError::from))))
+    }
+}
+
+#[async_trait]
+impl MailApi for EwsMailApi {
+    async fn verify(&self, mailbox: &str) -> Result<(), MailError> {
+        self.root_folder(mailbox).await.map(|_| ())
+    }
+
+    async fn root_folder(&self, mailbox: &str) -> Result<String, MailError> {
+        let mut folders = self
+            .client
+            .get_folders(
+                &EwsMailApi::target(mailbox),
+                &[FolderRef::distinguished("msgfolderroot")],
+                &FolderShape::tree(),
+            )
+            .await?;
+        let folder = folders.pop().ok_or_else(|| MailError::Transient {
+            message: "GetFolder returned nothing".into(),
+            retry_after: None,
+        })??;
+        Ok(folder.id.id)
+    }
+
+    async fn folders(&self, mailbox: &str) -> Result<Vec<MailFolder>, MailError> {
+        let tree = self
+            .client
+            .folder_tree(
+                &EwsMailApi::target(mailbox),
+                &FolderRef::distinguished("msgfolderroot"),
+                &FolderShape::tree(),
+            )
+            .await?;
+        Ok(tree
+            .into_iter()
+            .map(|folder| MailFolder {
+                id: folder.id.id,
+                parent_id: folder.parent_id.map(|parent| parent.id),
+                display_name: folder.display_name.unwrap_or_default(),
+                folder_class: folder.folder_class.unwrap_or_default(),
+                distinguished: folder.distinguished_id,
+                item_count: folder.total_count.unwrap_or(0),
+            })
+            .collect())
+    }
+
+    async fn create_folder(
+        &self,
+        mailbox: &str,
+        parent: &str,
+        name: &str,
+        folder_class: &str,
+    ) -> Result<String, MailError> {
+        let mut created = self
+            .client
+            .create_folders(
+                &EwsMailApi::target(mailbox),
+                &FolderRef::Id(FolderId::new(parent)),
+                &[NewFolder {
+                    display_name: name.to_string(),
+                    folder_class: if folder_class.is_empty() {
+                        "IPF.Note".into()
+                    } else {
+                        folder_class.to_string()
+                    },
+                }],
+            )
+            .await?;
+        let id = created.pop().ok_or_else(|| MailError::Transient {
+            message: "CreateFolder returned nothing".into(),
+            retry_after: None,
+        })??;
+        Ok(id.id)
+    }
+
+    async fn items(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        range: ReceivedRange,
+    ) -> Result<Vec<SourceItem>, MailError> {
+        let items = self
+            .client
+            .all_items(
+                &EwsMailApi::target(mailbox),
+                &FolderRef::Id(FolderId::new(folder)),
+                &ItemShape::listing(),
+                range_restriction(range).as_ref(),
+            )
+            .await?;
+        Ok(items
+            .into_iter()
+            .filter_map(|item| {
+                Some(SourceItem {
+                    id: item.id?.id,
+                    received: item.date_time_received,
+                    size: item.size.unwrap_or(0),
+                    item_class: item.item_class.unwrap_or_default(),
+                    subject: item.subject.unwrap_or_default(),
+                    message_id: item.internet_message_id,
+                })
+            })
+            .collect())
+    }
+
+    async fn stamped_items(
+        &self,
+        mailbox: &str,
+        folder: &str,
+    ) -> Result<Vec<DestinationItem>, MailError> {
+        let mut shape = ItemShape::listing();
+        shape.extended.push(stamp_property());
+        let items = self
+            .client
+            .all_items(
+                &EwsMailApi::target(mailbox),
+                &FolderRef::Id(FolderId::new(folder)),
+                &shape,
+                None,
+            )
+            .await?;
+        let stamp = stamp_property();
+        Ok(items
+            .into_iter()
+            .filter_map(|item| {
+                let key = item
+                    .extended_properties
+                    .iter()
+                    .find(|property| property.path == stamp)
+                    .and_then(|property| property.values.first())
+                    .and_then(|value| ItemKey::from_hex(value));
+                Some(DestinationItem {
+                    id: item.id?.id,
+                    stamp: key,
+                    received: item.date_time_received,
+                    size: item.size.unwrap_or(0),
+                    item_class: item.item_class.unwrap_or_default(),
+                    message_id: item.internet_message_id,
+                })
+            })
+            .collect())
+    }
+
+    async fn export(
+        &self,
+        mailbox: &str,
+        ids: &[String],
+    ) -> Result<Box<dyn ExportedItems>, MailError> {
+        let ids: Vec<ItemId> = ids.iter().map(|id| ItemId::new(id.clone())).collect();
+        let stream = self
+            .client
+            .export_items(&EwsMailApi::target(mailbox), &ids)
+            .await?;
+        Ok(Box::new(EwsExport(stream)))
+    }
+
+    async fn upload(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        items: &[ItemData],
+    ) -> Result<Vec<Result<String, MailError>>, MailError> {
+        let uploads: Vec<UploadItem> = items
+            .iter()
+            .map(|data| UploadItem {
+                parent: FolderId::new(folder),
+                action: CreateAction::CreateNew,
+                item_id: None,
+                is_associated: false,
+                data: data.clone(),
+            })
+            .collect();
+        let results = self
+            .client
+            .upload_items(&EwsMailApi::target(mailbox), &uploads)
+            .await?;
+        Ok(results
+            .into_iter()
+            .map(|result| result.map(|id| id.id).map_err(MailError::from))
+            .collect())
+    }
+
+    async fn stamp(
+        &self,
+        mailbox: &str,
+        items: &[(String, ItemKey)],
+    ) -> Result<Vec<Result<(), MailError>>, MailError> {
+        let updates: Vec<ItemUpdate> = items
+            .iter()
+            .map(|(id, key)| ItemUpdate {
+                id: ItemId::new(id.clone()),
+                set_extended: vec![ExtendedProperty {
+                    path: stamp_property(),
+                    values: vec![key.to_hex()],
+                }],
+                delete_extended: Vec::new(),
+                is_read: None,
+            })
+            .collect();
+        let results = self
+            .client
+            .update_items(&EwsMailApi::target(mailbox), &updates)
+            .await?;
+        Ok(results
+            .into_iter()
+            .map(|result| result.map(|_| ()).map_err(MailError::from))
+            .collect())
+    }
+
+    async fn permissions(&self, mailbox: &str, folder: &str) -> Result<Vec<Permission>, MailError> {
+        Ok(self
+            .client
+            .folder_permissions(
+                &EwsMailApi::target(mailbox),
+                &FolderRef::Id(FolderId::new(folder)),
+            )
+            .await?)
+    }
+
+    async fn set_permissions(
+        &self,
+        mailbox: &str,
+        folder: &str,
+        calendar: bool,
+        permissions: &[Permission],
+    ) -> Result<(), MailError> {
+        Ok(self
+            .client
+            .update_folder(
+                &EwsMailApi::target(mailbox),
+                &FolderRef::Id(FolderId::new(folder)),
+                &FolderUpdate::Permissions {
+                    permissions: permissions.to_vec(),
+                    calendar,
+                },
+            )
+            .await?)
+    }
+
+    async fn rules(&self, mailbox: &str) -> Result<Vec<InboxRule>, MailError> {
+        Ok(self
+            .client
+            .inbox_rules(&EwsMailApi::target(mailbox))
+            .await?)
+    }
+
+    async fn create_rules(&self, mailbox: &str, rules: &[InboxRule]) -> Result<(), MailError> {
+        if rules.is_empty() {
+            return Ok(());
+        }
+        let operations: Vec<RuleOperation> =
+            rules.iter().cloned().map(RuleOperation::Create).collect();
+        Ok(self
+            .client
+            .update_inbox_rules(&EwsMailApi::target(mailbox), &operations)
+            .await?)
+    }
+}
+
+/// Builds EWS mail APIs, one per endpoint and credentials, so a process shares one token cache
+/// per tenant.
+#[derive(Debug, Default)]
+pub struct EwsMailApiFactory {
+    cache: Mutex<HashMap<String, Arc<EwsMailApi>>>,
+}
+
+impl MailApiFactory for EwsMailApiFactory {
+    fn connect(&self, endpoint: &EndpointConfig) -> Result<Arc<dyn MailApi>, MailError> {
+        let key = format!(
+            "{}|{}|{}|{}",
+            endpoint.tenant_key(),
+            endpoint.credentials.kind(),
+            endpoint.credentials.client_id(),
+            endpoint.credentials.username().unwrap_or_default()
+        );
+        let mut cache = self
+            .cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(api) = cache.get(&key) {
+            return Ok(api.clone());
+        }
+        let api = Arc::new(EwsMailApi::from_endpoint(endpoint)?);
+        cache.insert(key, api.clone());
+        Ok(api)
+    }
+}

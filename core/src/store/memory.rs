@@ -1,0 +1,403 @@
+//! The state store in memory, for one process (`ferry demo`, tests).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::time::Instant;
+
+use super::{CounterKey, MigratedCommit, Store, StoreError, UnitOutcome};
+use crate::model::{
+    Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord, ProjectId,
+    ProjectRecord, UnitId,
+};
+
+#[derive(Debug, Default)]
+struct State {
+    projects: BTreeMap<ProjectId, ProjectRecord>,
+    mailboxes: HashMap<ProjectId, Vec<MailboxRecord>>,
+    passes: HashMap<ProjectId, Vec<PassRecord>>,
+    counters: HashMap<CounterKey, Counters>,
+    claimed_results: HashSet<(PassId, UnitId)>,
+    folder_counters: HashMap<CounterKey, BTreeMap<String, Counters>>,
+    plans: HashMap<(PassId, MailboxId), Vec<u8>>,
+    published: HashMap<(PassId, MailboxId), HashSet<UnitId>>,
+    attempts: HashMap<UnitId, u64>,
+    unit_copied: HashMap<(PassId, UnitId), u64>,
+    migrated: HashMap<(ProjectId, MailboxId), HashSet<ItemKey>>,
+    pending: HashMap<UnitId, HashSet<ItemKey>>,
+    errors: HashMap<(ProjectId, MailboxId), Vec<ItemErrorRecord>>,
+    leases: HashMap<String, (String, Instant)>,
+}
+
+/// The in-memory store. Cloning shares it.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStore {
+    state: Arc<Mutex<State>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn put_project(&self, project: &ProjectRecord) -> Result<(), StoreError> {
+        self.lock()
+            .projects
+            .insert(project.id.clone(), project.clone());
+        Ok(())
+    }
+
+    async fn project(&self, id: &ProjectId) -> Result<Option<ProjectRecord>, StoreError> {
+        Ok(self.lock().projects.get(id).cloned())
+    }
+
+    async fn projects(&self) -> Result<Vec<ProjectRecord>, StoreError> {
+        let mut projects: Vec<ProjectRecord> = self.lock().projects.values().cloned().collect();
+        projects.sort_by_key(|project| project.created_at);
+        Ok(projects)
+    }
+
+    async fn put_mailbox(&self, mailbox: &MailboxRecord) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let list = state
+            .mailboxes
+            .entry(mailbox.project_id.clone())
+            .or_default();
+        match list.iter_mut().find(|existing| existing.id == mailbox.id) {
+            Some(existing) => *existing = mailbox.clone(),
+            None => list.push(mailbox.clone()),
+        }
+        Ok(())
+    }
+
+    async fn mailbox(
+        &self,
+        project: &ProjectId,
+        id: &MailboxId,
+    ) -> Result<Option<MailboxRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .mailboxes
+            .get(project)
+            .and_then(|list| list.iter().find(|mailbox| mailbox.id == *id).cloned()))
+    }
+
+    async fn mailboxes(&self, project: &ProjectId) -> Result<Vec<MailboxRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .mailboxes
+            .get(project)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn put_pass(&self, pass: &PassRecord) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let list = state.passes.entry(pass.project_id.clone()).or_default();
+        match list.iter_mut().find(|existing| existing.id == pass.id) {
+            Some(existing) => *existing = pass.clone(),
+            None => list.push(pass.clone()),
+        }
+        Ok(())
+    }
+
+    async fn passes(&self, project: &ProjectId) -> Result<Vec<PassRecord>, StoreError> {
+        let mut passes = self.lock().passes.get(project).cloned().unwrap_or_default();
+        passes.sort_by_key(|pass| pass.started_at);
+        Ok(passes)
+    }
+
+    async fn add_counters(&self, key: &CounterKey, deltas: &Counters) -> Result<(), StoreError> {
+        self.lock()
+            .counters
+            .entry(key.clone())
+            .or_default()
+            .merge(deltas);
+        Ok(())
+    }
+
+    async fn counters(&self, key: &CounterKey) -> Result<Counters, StoreError> {
+        Ok(self.lock().counters.get(key).cloned().unwrap_or_default())
+    }
+
+    async fn apply_unit_result(&self, outcome: &UnitOutcome<'_>) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let claim = (outcome.counters.pass.clone(), outcome.unit.clone());
+        if !state.claimed_results.insert(claim) {
+            return Ok(false);
+        }
+        state
+            .counters
+            .entry(outcome.counters.clone())
+            .or_default()
+            .merge(outcome.mailbox_deltas);
+        state
+            .folder_counters
+            .entry(outcome.counters.clone())
+            .or_default()
+            .entry(outcome.folder.to_string())
+            .or_default()
+            .merge(outcome.folder_deltas);
+        if !outcome.errors.is_empty() {
+            let log = (
+                outcome.counters.project.clone(),
+                outcome.counters.mailbox.clone(),
+            );
+            state
+                .errors
+                .entry(log)
+                .or_default()
+                .extend(outcome.errors.iter().cloned());
+        }
+        Ok(true)
+    }
+
+    async fn folder_counters(
+        &self,
+        key: &CounterKey,
+    ) -> Result<BTreeMap<String, Counters>, StoreError> {
+        Ok(self
+            .lock()
+            .folder_counters
+            .get(key)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn put_plan(
+        &self,
+        pass: &PassId,
+        mailbox: &MailboxId,
+        plan: &[u8],
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .plans
+            .insert((pass.clone(), mailbox.clone()), plan.to_vec());
+        Ok(())
+    }
+
+    async fn plan(
+        &self,
+        pass: &PassId,
+        mailbox: &MailboxId,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .lock()
+            .plans
+            .get(&(pass.clone(), mailbox.clone()))
+            .cloned())
+    }
+
+    async fn unit_attempt(&self, unit: &UnitId) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let attempts = state.attempts.entry(unit.clone()).or_insert(0);
+        *attempts += 1;
+        Ok(*attempts)
+    }
+
+    async fn record_published_units(
+        &self,
+        pass: &PassId,
+        mailbox: &MailboxId,
+        units: &[UnitId],
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .published
+            .entry((pass.clone(), mailbox.clone()))
+            .or_default()
+            .extend(units.iter().cloned());
+        Ok(())
+    }
+
+    async fn published_units(
+        &self,
+        pass: &PassId,
+        mailbox: &MailboxId,
+    ) -> Result<HashSet<UnitId>, StoreError> {
+        Ok(self
+            .lock()
+            .published
+            .get(&(pass.clone(), mailbox.clone()))
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn migrated(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+        keys: &[ItemKey],
+    ) -> Result<Vec<bool>, StoreError> {
+        let state = self.lock();
+        let set = state.migrated.get(&(project.clone(), mailbox.clone()));
+        Ok(keys
+            .iter()
+            .map(|key| set.is_some_and(|set| set.contains(key)))
+            .collect())
+    }
+
+    async fn commit_migrated(&self, commit: &MigratedCommit<'_>) -> Result<u64, StoreError> {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let key = commit.counters;
+        let set = state
+            .migrated
+            .entry((key.project.clone(), key.mailbox.clone()))
+            .or_default();
+        let mut deltas = Counters::default();
+        let mut added = 0;
+        for item in commit.items {
+            if set.insert(item.key) {
+                added += 1;
+                deltas.add_copied(item.item_class, item.bytes);
+            }
+        }
+        state
+            .counters
+            .entry(key.clone())
+            .or_default()
+            .merge(&deltas);
+        *state
+            .unit_copied
+            .entry((key.pass.clone(), commit.unit.clone()))
+            .or_insert(0) += added;
+        if let Some(pending) = state.pending.get_mut(commit.unit) {
+            for item in commit.items {
+                pending.remove(&item.key);
+            }
+            if pending.is_empty() {
+                state.pending.remove(commit.unit);
+            }
+        }
+        Ok(added)
+    }
+
+    async fn unit_copied(&self, pass: &PassId, unit: &UnitId) -> Result<u64, StoreError> {
+        Ok(self
+            .lock()
+            .unit_copied
+            .get(&(pass.clone(), unit.clone()))
+            .copied()
+            .unwrap_or(0))
+    }
+
+    async fn migrated_count(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+    ) -> Result<u64, StoreError> {
+        Ok(self
+            .lock()
+            .migrated
+            .get(&(project.clone(), mailbox.clone()))
+            .map(|set| set.len() as u64)
+            .unwrap_or(0))
+    }
+
+    async fn add_pending(&self, unit: &UnitId, keys: &[ItemKey]) -> Result<(), StoreError> {
+        self.lock()
+            .pending
+            .entry(unit.clone())
+            .or_default()
+            .extend(keys.iter().copied());
+        Ok(())
+    }
+
+    async fn pending(&self, unit: &UnitId) -> Result<Vec<ItemKey>, StoreError> {
+        let mut keys: Vec<ItemKey> = self
+            .lock()
+            .pending
+            .get(unit)
+            .map(|set| set.iter().copied().collect())
+            .unwrap_or_default();
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn clear_pending(&self, unit: &UnitId, keys: &[ItemKey]) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if let Some(set) = state.pending.get_mut(unit) {
+            for key in keys {
+                set.remove(key);
+            }
+            if set.is_empty() {
+                state.pending.remove(unit);
+            }
+        }
+        Ok(())
+    }
+
+    async fn append_errors(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+        errors: &[ItemErrorRecord],
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .errors
+            .entry((project.clone(), mailbox.clone()))
+            .or_default()
+            .extend(errors.iter().cloned());
+        Ok(())
+    }
+
+    async fn errors(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<ItemErrorRecord>, u64), StoreError> {
+        let state = self.lock();
+        let all = state
+            .errors
+            .get(&(project.clone(), mailbox.clone()))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let page = all
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .cloned()
+            .collect();
+        Ok((page, all.len() as u64))
+    }
+
+    async fn try_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let now = Instant::now();
+        match state.leases.get(name) {
+            Some((current, expires)) if current != holder && *expires > now => Ok(false),
+            _ => {
+                state
+                    .leases
+                    .insert(name.to_string(), (holder.to_string(), now + ttl));
+                Ok(true)
+            }
+        }
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if state
+            .leases
+            .get(name)
+            .is_some_and(|(current, _)| current == holder)
+        {
+            state.leases.remove(name);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,205 @@
+//! The state store: projects, mailboxes, passes, counters, the set of migrated items, upload
+//! intents, item error logs, unit results already counted, and leases.
+//!
+//! Two implementations with the same semantics: [`redis::RedisStore`] and
+//! [`memory::MemoryStore`]; `conformance` checks both the same way.
+//!
+//! What is kept per migrated item is one [`ItemKey`] (16 bytes) in a per-mailbox set; see
+//! `docs/architecture.md` for the measured cost in Redis.
+
+pub mod memory;
+pub mod redis;
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::model::{
+    Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord, ProjectId,
+    ProjectRecord, UnitId,
+};
+
+/// A store failure.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// The store could not be reached.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A record could not be read back.
+    #[error("corrupt record {key}: {problem}")]
+    Corrupt {
+        /// Which record.
+        key: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Where counters are kept: one mailbox in one pass.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CounterKey {
+    /// Project.
+    pub project: ProjectId,
+    /// Mailbox.
+    pub mailbox: MailboxId,
+    /// Pass.
+    pub pass: PassId,
+}
+
+/// An item recorded as migrated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MigratedItem<'a> {
+    /// Its key.
+    pub key: ItemKey,
+    /// Its item class, for the per-class counters.
+    pub item_class: &'a str,
+    /// Its size.
+    pub bytes: u64,
+}
+
+/// Items a unit recorded as migrated.
+#[derive(Debug, Clone, Copy)]
+pub struct MigratedCommit<'a> {
+    /// The mailbox and pass whose counters grow.
+    pub counters: &'a CounterKey,
+    /// The unit that copied them.
+    pub unit: &'a UnitId,
+    /// The items.
+    pub items: &'a [MigratedItem<'a>],
+}
+
+/// The result of a unit, as applied to the store.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitOutcome<'a> {
+    /// The mailbox and pass.
+    pub counters: &'a CounterKey,
+    /// The unit.
+    pub unit: &'a UnitId,
+    /// What to add to the mailbox's counters.
+    pub mailbox_deltas: &'a Counters,
+    /// The unit's folder path.
+    pub folder: &'a str,
+    /// What to add to the folder's counters.
+    pub folder_deltas: &'a Counters,
+    /// Items that could not be migrated.
+    pub errors: &'a [ItemErrorRecord],
+}
+
+/// The state store.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates or replaces a project.
+    async fn put_project(&self, project: &ProjectRecord) -> Result<(), StoreError>;
+    /// A project by id.
+    async fn project(&self, id: &ProjectId) -> Result<Option<ProjectRecord>, StoreError>;
+    /// Every project, oldest first.
+    async fn projects(&self) -> Result<Vec<ProjectRecord>, StoreError>;
+
+    /// Creates or replaces a mailbox.
+    async fn put_mailbox(&self, mailbox: &MailboxRecord) -> Result<(), StoreError>;
+    /// A mailbox by id.
+    async fn mailbox(
+        &self,
+        project: &ProjectId,
+        id: &MailboxId,
+    ) -> Result<Option<MailboxRecord>, StoreError>;
+    /// Every mailbox of a project, in the order they were added.
+    async fn mailboxes(&self, project: &ProjectId) -> Result<Vec<MailboxRecord>, StoreError>;
+
+    /// Creates or replaces a pass.
+    async fn put_pass(&self, pass: &PassRecord) -> Result<(), StoreError>;
+    /// Every pass of a project, oldest first.
+    async fn passes(&self, project: &ProjectId) -> Result<Vec<PassRecord>, StoreError>;
+
+    /// Adds to a mailbox's counters for a pass (atomically per counter).
+    async fn add_counters(&self, key: &CounterKey, deltas: &Counters) -> Result<(), StoreError>;
+    /// A mailbox's counters for a pass.
+    async fn counters(&self, key: &CounterKey) -> Result<Counters, StoreError>;
+
+    /// Applies a unit's result exactly once: the first call for a unit of a pass adds the
+    /// counters and appends the errors, atomically, and returns `true`; later calls (a result
+    /// delivered twice) change nothing and return `false`.
+    async fn apply_unit_result(&self, outcome: &UnitOutcome<'_>) -> Result<bool, StoreError>;
+    /// Counters of each folder of a mailbox in a pass, by folder path.
+    async fn folder_counters(
+        &self,
+        key: &CounterKey,
+    ) -> Result<BTreeMap<String, Counters>, StoreError>;
+
+    /// Keeps the plan (encoded work units) of a mailbox in a pass, so planning again after a
+    /// crash publishes the same units.
+    async fn put_plan(
+        &self,
+        pass: &PassId,
+        mailbox: &MailboxId,
+        plan: &[u8],
+    ) -> Result<(), StoreError>;
+    /// The plan kept for a mailbox in a pass.
+    async fn plan(&self, pass: &PassId, mailbox: &MailboxId)
+        -> Result<Option<Vec<u8>>, StoreError>;
+    /// Records units as published for a mailbox in a pass.
+    async fn record_published_units(
+        &self,
+        pass: &PassId,
+        mailbox: &MailboxId,
+        units: &[UnitId],
+    ) -> Result<(), StoreError>;
+    /// The units already published for a mailbox in a pass.
+    async fn published_units(
+        &self,
+        pass: &PassId,
+        mailbox: &MailboxId,
+    ) -> Result<HashSet<UnitId>, StoreError>;
+    /// Counts an attempt at a unit and returns how many there have been, this one included.
+    async fn unit_attempt(&self, unit: &UnitId) -> Result<u64, StoreError>;
+
+    /// Which of `keys` are migrated, in order.
+    async fn migrated(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+        keys: &[ItemKey],
+    ) -> Result<Vec<bool>, StoreError>;
+    /// Records items as migrated, atomically with their counters: each key not yet in the
+    /// mailbox's migrated set is added, counted (items and bytes copied, in total and by class,
+    /// for the mailbox and for the unit) and removed from the unit's upload intents. Returns how
+    /// many were new; keys already migrated change nothing.
+    async fn commit_migrated(&self, commit: &MigratedCommit<'_>) -> Result<u64, StoreError>;
+    /// Items a unit has recorded as migrated, over all its attempts.
+    async fn unit_copied(&self, pass: &PassId, unit: &UnitId) -> Result<u64, StoreError>;
+    /// How many items of a mailbox are migrated.
+    async fn migrated_count(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+    ) -> Result<u64, StoreError>;
+
+    /// Records an intent to upload items for a unit (before the upload).
+    async fn add_pending(&self, unit: &UnitId, keys: &[ItemKey]) -> Result<(), StoreError>;
+    /// The unit's intents left by an earlier attempt.
+    async fn pending(&self, unit: &UnitId) -> Result<Vec<ItemKey>, StoreError>;
+    /// Removes intents (items that failed or turned out to be migrated already).
+    async fn clear_pending(&self, unit: &UnitId, keys: &[ItemKey]) -> Result<(), StoreError>;
+
+    /// Appends to a mailbox's error log.
+    async fn append_errors(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+        errors: &[ItemErrorRecord],
+    ) -> Result<(), StoreError>;
+    /// A page of a mailbox's error log (oldest first) and its total length.
+    async fn errors(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<ItemErrorRecord>, u64), StoreError>;
+
+    /// Takes or renews a lease for `holder`; `false` if another holder has it.
+    async fn try_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError>;
+    /// Gives up a lease held by `holder`.
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
+}

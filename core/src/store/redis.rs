@@ -1,0 +1,648 @@
+//! The state store in Redis. Every key starts with a prefix (default `ferry`), so several
+//! deployments, or tests, share one Redis without seeing each other's data.
+//!
+//! | key | type | holds |
+//! | --- | --- | --- |
+//! | `{p}:projects` | hash | project id → JSON |
+//! | `{p}:mailboxes:{project}` | hash | mailbox id → JSON |
+//! | `{p}:mailbox-order:{project}` | list | mailbox ids in the order added |
+//! | `{p}:passes:{project}` | hash | pass id → JSON |
+//! | `{p}:counters:{project}:{mailbox}:{pass}` | hash | counter → integer |
+//! | `{p}:folder-counters:{project}:{mailbox}:{pass}` | hash | `{folder path}\x1f{counter}` → integer |
+//! | `{p}:claimed:{pass}` | set | unit ids whose results are counted |
+//! | `{p}:plan:{pass}:{mailbox}` | string | the encoded work units of the mailbox |
+//! | `{p}:published:{pass}:{mailbox}` | set | unit ids published |
+//! | `{p}:attempts:{unit}` | string | attempts at the unit |
+//! | `{p}:unit-copied:{pass}` | hash | unit id → items it recorded as migrated |
+//! | `{p}:migrated:{project}:{mailbox}` | set | 16-byte item keys |
+//! | `{p}:pending:{unit}` | set | 16-byte item keys being uploaded |
+//!
+//! The multi-key updates run as Lua scripts, so they are atomic; they need every key on one
+//! Redis node (a single Redis, or a primary with replicas; not Redis Cluster).
+//! | `{p}:errors:{project}:{mailbox}` | list | item error JSON, oldest first |
+//! | `{p}:lease:{name}` | string | lease holder, with a TTL |
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use redis::aio::ConnectionManager;
+use redis::AsyncCommands;
+use serde::de::DeserializeOwned;
+
+use super::{CounterKey, MigratedCommit, Store, StoreError, UnitOutcome};
+use crate::model::{
+    counter, Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord,
+    ProjectId, ProjectRecord, UnitId,
+};
+
+fn unavailable(error: redis::RedisError) -> StoreError {
+    StoreError::Unavailable(error.to_string())
+}
+
+/// Takes the lease if free or already ours, renewing its TTL.
+const TAKE_LEASE: &str = r#"
+local current = redis.call('GET', KEYS[1])
+if (not current) or current == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"#;
+
+/// Deletes the lease only if it is ours.
+const RELEASE_LEASE: &str = r#"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"#;
+
+/// Adds new item keys to the migrated set, counting each new one. KEYS: migrated set, mailbox
+/// counters, unit-copied hash, the unit's pending set. ARGV: unit id, the counter names
+/// (items copied, bytes copied, class items prefix, class bytes prefix), then (key, class, bytes)
+/// triples.
+const COMMIT_MIGRATED: &str = r#"
+local added = 0
+for i = 6, #ARGV, 3 do
+  local key, class, bytes = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  redis.call('SREM', KEYS[4], key)
+  if redis.call('SADD', KEYS[1], key) == 1 then
+    added = added + 1
+    redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+    redis.call('HINCRBY', KEYS[2], ARGV[4] .. class, 1)
+    if bytes > 0 then
+      redis.call('HINCRBY', KEYS[2], ARGV[3], bytes)
+      redis.call('HINCRBY', KEYS[2], ARGV[5] .. class, bytes)
+    end
+  end
+end
+if added > 0 then
+  redis.call('HINCRBY', KEYS[3], ARGV[1], added)
+end
+return added
+"#;
+
+/// Claims a unit's result and, the first time only, applies it. KEYS: claimed set, mailbox
+/// counters, folder counters, error log. ARGV: unit id, the number of mailbox counters, the
+/// number of folder counters, (name, value) pairs of each, then error records.
+const APPLY_UNIT_RESULT: &str = r#"
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then
+  return 0
+end
+local mailbox_counters, folder_counters = tonumber(ARGV[2]), tonumber(ARGV[3])
+local i = 4
+for _ = 1, mailbox_counters do
+  redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+for _ = 1, folder_counters do
+  redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+if i <= #ARGV then
+  redis.call('RPUSH', KEYS[4], unpack(ARGV, i))
+end
+return 1
+"#;
+
+/// Separates a folder path from a counter name in the folder counters hash.
+const FOLDER_FIELD_SEPARATOR: char = '\u{1f}';
+
+/// The scripts, hashed once; `redis` sends `EVALSHA` and loads a script only when the server
+/// does not know it yet.
+struct Scripts {
+    take_lease: redis::Script,
+    release_lease: redis::Script,
+    commit_migrated: redis::Script,
+    apply_unit_result: redis::Script,
+}
+
+impl Scripts {
+    fn new() -> Scripts {
+        Scripts {
+            take_lease: redis::Script::new(TAKE_LEASE),
+            release_lease: redis::Script::new(RELEASE_LEASE),
+            commit_migrated: redis::Script::new(COMMIT_MIGRATED),
+            apply_unit_result: redis::Script::new(APPLY_UNIT_RESULT),
+        }
+    }
+}
+
+/// The Redis store.
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: String,
+    scripts: Arc<Scripts>,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// Connects to `url` (`redis://host:6379/0`), keeping keys under `prefix`.
+    pub async fn connect(url: &str, prefix: &str) -> Result<RedisStore, StoreError> {
+        let client = redis::Client::open(url).map_err(unavailable)?;
+        let connection = client.get_connection_manager().await.map_err(unavailable)?;
+        Ok(RedisStore {
+            connection,
+            prefix: prefix.to_string(),
+            scripts: Arc::new(Scripts::new()),
+        })
+    }
+
+    /// Deletes every key under this store's prefix (tests clean up with it).
+    pub async fn delete_all(&self) -> Result<(), StoreError> {
+        let mut connection = self.connection();
+        let pattern = format!("{}:*", self.prefix);
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(500)
+                .query_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            if !keys.is_empty() {
+                connection.del::<_, ()>(keys).await.map_err(unavailable)?;
+            }
+            if next == 0 {
+                return Ok(());
+            }
+            cursor = next;
+        }
+    }
+
+    fn key(&self, parts: &[&str]) -> String {
+        let mut key = self.prefix.clone();
+        for part in parts {
+            key.push(':');
+            key.push_str(part);
+        }
+        key
+    }
+
+    fn connection(&self) -> ConnectionManager {
+        self.connection.clone()
+    }
+
+    fn parse<T: DeserializeOwned>(key: &str, json: &str) -> Result<T, StoreError> {
+        serde_json::from_str(json).map_err(|error| StoreError::Corrupt {
+            key: key.to_string(),
+            problem: error.to_string(),
+        })
+    }
+
+    fn json<T: serde::Serialize>(value: &T) -> String {
+        serde_json::to_string(value).unwrap_or_default()
+    }
+
+    fn counter_key(&self, key: &CounterKey) -> String {
+        self.key(&["counters", &key.project.0, &key.mailbox.0, &key.pass.0])
+    }
+
+    fn folder_counter_key(&self, key: &CounterKey) -> String {
+        self.key(&[
+            "folder-counters",
+            &key.project.0,
+            &key.mailbox.0,
+            &key.pass.0,
+        ])
+    }
+}
+
+#[async_trait]
+impl Store for RedisStore {
+    async fn put_project(&self, project: &ProjectRecord) -> Result<(), StoreError> {
+        self.connection()
+            .hset::<_, _, _, ()>(
+                self.key(&["projects"]),
+                &project.id.0,
+                RedisStore::json(project),
+            )
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn project(&self, id: &ProjectId) -> Result<Option<ProjectRecord>, StoreError> {
+        let key = self.key(&["projects"]);
+        let json: Option<String> = self
+            .connection()
+            .hget(&key, &id.0)
+            .await
+            .map_err(unavailable)?;
+        json.map(|json| RedisStore::parse(&key, &json)).transpose()
+    }
+
+    async fn projects(&self) -> Result<Vec<ProjectRecord>, StoreError> {
+        let key = self.key(&["projects"]);
+        let all: Vec<String> = self.connection().hvals(&key).await.map_err(unavailable)?;
+        let mut projects = all
+            .iter()
+            .map(|json| RedisStore::parse::<ProjectRecord>(&key, json))
+            .collect::<Result<Vec<_>, _>>()?;
+        projects.sort_by_key(|project| project.created_at);
+        Ok(projects)
+    }
+
+    async fn put_mailbox(&self, mailbox: &MailboxRecord) -> Result<(), StoreError> {
+        let records = self.key(&["mailboxes", &mailbox.project_id.0]);
+        let order = self.key(&["mailbox-order", &mailbox.project_id.0]);
+        let mut connection = self.connection();
+        let added: bool = connection
+            .hset_nx(&records, &mailbox.id.0, RedisStore::json(mailbox))
+            .await
+            .map_err(unavailable)?;
+        if added {
+            connection
+                .rpush::<_, _, ()>(&order, &mailbox.id.0)
+                .await
+                .map_err(unavailable)?;
+        } else {
+            connection
+                .hset::<_, _, _, ()>(&records, &mailbox.id.0, RedisStore::json(mailbox))
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    async fn mailbox(
+        &self,
+        project: &ProjectId,
+        id: &MailboxId,
+    ) -> Result<Option<MailboxRecord>, StoreError> {
+        let key = self.key(&["mailboxes", &project.0]);
+        let json: Option<String> = self
+            .connection()
+            .hget(&key, &id.0)
+            .await
+            .map_err(unavailable)?;
+        json.map(|json| RedisStore::parse(&key, &json)).transpose()
+    }
+
+    async fn mailboxes(&self, project: &ProjectId) -> Result<Vec<MailboxRecord>, StoreError> {
+        let key = self.key(&["mailboxes", &project.0]);
+        let mut connection = self.connection();
+        let all: HashMap<String, String> = connection.hgetall(&key).await.map_err(unavailable)?;
+        let order: Vec<String> = connection
+            .lrange(self.key(&["mailbox-order", &project.0]), 0, -1)
+            .await
+            .map_err(unavailable)?;
+        let mut seen = HashSet::new();
+        let mut mailboxes = Vec::with_capacity(all.len());
+        for id in order.iter().chain(all.keys()) {
+            if seen.insert(id.clone()) {
+                if let Some(json) = all.get(id) {
+                    mailboxes.push(RedisStore::parse(&key, json)?);
+                }
+            }
+        }
+        Ok(mailboxes)
+    }
+
+    async fn put_pass(&self, pass: &PassRecord) -> Result<(), StoreError> {
+        self.connection()
+            .hset::<_, _, _, ()>(
+                self.key(&["passes", &pass.project_id.0]),
+                &pass.id.0,
+                RedisStore::json(pass),
+            )
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn passes(&self, project: &ProjectId) -> Result<Vec<PassRecord>, StoreError> {
+        let key = self.key(&["passes", &project.0]);
+        let all: Vec<String> = self.connection().hvals(&key).await.map_err(unavailable)?;
+        let mut passes = all
+            .iter()
+            .map(|json| RedisStore::parse::<PassRecord>(&key, json))
+            .collect::<Result<Vec<_>, _>>()?;
+        passes.sort_by_key(|pass| pass.started_at);
+        Ok(passes)
+    }
+
+    async fn add_counters(&self, key: &CounterKey, deltas: &Counters) -> Result<(), StoreError> {
+        if deltas.values.is_empty() {
+            return Ok(());
+        }
+        let redis_key = self.counter_key(key);
+        let mut pipeline = redis::pipe();
+        for (name, value) in &deltas.values {
+            pipeline.hincr(&redis_key, name, *value).ignore();
+        }
+        pipeline
+            .query_async::<()>(&mut self.connection())
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn counters(&self, key: &CounterKey) -> Result<Counters, StoreError> {
+        let values: HashMap<String, u64> = self
+            .connection()
+            .hgetall(self.counter_key(key))
+            .await
+            .map_err(unavailable)?;
+        Ok(Counters {
+            values: values.into_iter().collect(),
+        })
+    }
+
+    async fn apply_unit_result(&self, outcome: &UnitOutcome<'_>) -> Result<bool, StoreError> {
+        let key = outcome.counters;
+        let mut script = self.scripts.apply_unit_result.prepare_invoke();
+        script
+            .key(self.key(&["claimed", &key.pass.0]))
+            .key(self.counter_key(key))
+            .key(self.folder_counter_key(key))
+            .key(self.key(&["errors", &key.project.0, &key.mailbox.0]))
+            .arg(&outcome.unit.0)
+            .arg(outcome.mailbox_deltas.values.len())
+            .arg(outcome.folder_deltas.values.len());
+        for (name, value) in &outcome.mailbox_deltas.values {
+            script.arg(name).arg(*value);
+        }
+        for (name, value) in &outcome.folder_deltas.values {
+            script
+                .arg(format!("{}{FOLDER_FIELD_SEPARATOR}{name}", outcome.folder))
+                .arg(*value);
+        }
+        for error in outcome.errors {
+            script.arg(RedisStore::json(error));
+        }
+        let applied: u64 = script
+            .invoke_async(&mut self.connection())
+            .await
+            .map_err(unavailable)?;
+        Ok(applied == 1)
+    }
+
+    async fn folder_counters(
+        &self,
+        key: &CounterKey,
+    ) -> Result<BTreeMap<String, Counters>, StoreError> {
+        let fields: HashMap<String, u64> = self
+            .connection()
+            .hgetall(self.folder_counter_key(key))
+            .await
+            .map_err(unavailable)?;
+        let mut folders: BTreeMap<String, Counters> = BTreeMap::new();
+        for (field, value) in fields {
+            if let Some((folder, name)) = field.rsplit_once(FOLDER_FIELD_SEPARATOR) {
+                folders
+                    .entry(folder.to_string())
+                    .or_default()
+                    .add(name, value);
+            }
+        }
+        Ok(folders)
+    }
+
+    async fn put_plan(
+        &self,
+        pass: &PassId,
+        mailbox: &MailboxId,
+        plan: &[u8],
+    ) -> Result<(), StoreError> {
+        self.connection()
+            .set::<_, _, ()>(self.key(&["plan", &pass.0, &mailbox.0]), plan)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn plan(
+        &self,
+        pass: &PassId,
+        mailbox: &MailboxId,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        self.connection()
+            .get(self.key(&["plan", &pass.0, &mailbox.0]))
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn unit_attempt(&self, unit: &UnitId) -> Result<u64, StoreError> {
+        self.connection()
+            .incr(self.key(&["attempts", &unit.0]), 1)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn record_published_units(
+        &self,
+        pass: &PassId,
+        mailbox: &MailboxId,
+        units: &[UnitId],
+    ) -> Result<(), StoreError> {
+        if units.is_empty() {
+            return Ok(());
+        }
+        let members: Vec<&str> = units.iter().map(|unit| unit.0.as_str()).collect();
+        self.connection()
+            .sadd::<_, _, ()>(self.key(&["published", &pass.0, &mailbox.0]), members)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn published_units(
+        &self,
+        pass: &PassId,
+        mailbox: &MailboxId,
+    ) -> Result<HashSet<UnitId>, StoreError> {
+        let members: HashSet<String> = self
+            .connection()
+            .smembers(self.key(&["published", &pass.0, &mailbox.0]))
+            .await
+            .map_err(unavailable)?;
+        Ok(members.into_iter().map(UnitId).collect())
+    }
+
+    async fn migrated(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+        keys: &[ItemKey],
+    ) -> Result<Vec<bool>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut command = redis::cmd("SMISMEMBER");
+        command.arg(self.key(&["migrated", &project.0, &mailbox.0]));
+        for key in keys {
+            command.arg(&key.0[..]);
+        }
+        let flags: Vec<u8> = command
+            .query_async(&mut self.connection())
+            .await
+            .map_err(unavailable)?;
+        Ok(flags.into_iter().map(|flag| flag == 1).collect())
+    }
+
+    async fn commit_migrated(&self, commit: &MigratedCommit<'_>) -> Result<u64, StoreError> {
+        if commit.items.is_empty() {
+            return Ok(0);
+        }
+        let key = commit.counters;
+        let mut script = self.scripts.commit_migrated.prepare_invoke();
+        script
+            .key(self.key(&["migrated", &key.project.0, &key.mailbox.0]))
+            .key(self.counter_key(key))
+            .key(self.key(&["unit-copied", &key.pass.0]))
+            .key(self.key(&["pending", &commit.unit.0]))
+            .arg(&commit.unit.0)
+            .arg(counter::ITEMS_COPIED)
+            .arg(counter::BYTES_COPIED)
+            .arg(counter::CLASS_ITEMS_PREFIX)
+            .arg(counter::CLASS_BYTES_PREFIX);
+        for item in commit.items {
+            script
+                .arg(&item.key.0[..])
+                .arg(item.item_class)
+                .arg(item.bytes);
+        }
+        script
+            .invoke_async(&mut self.connection())
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn unit_copied(&self, pass: &PassId, unit: &UnitId) -> Result<u64, StoreError> {
+        let copied: Option<u64> = self
+            .connection()
+            .hget(self.key(&["unit-copied", &pass.0]), &unit.0)
+            .await
+            .map_err(unavailable)?;
+        Ok(copied.unwrap_or(0))
+    }
+
+    async fn migrated_count(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+    ) -> Result<u64, StoreError> {
+        self.connection()
+            .scard(self.key(&["migrated", &project.0, &mailbox.0]))
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn add_pending(&self, unit: &UnitId, keys: &[ItemKey]) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let members: Vec<&[u8]> = keys.iter().map(|key| &key.0[..]).collect();
+        self.connection()
+            .sadd::<_, _, ()>(self.key(&["pending", &unit.0]), members)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn pending(&self, unit: &UnitId) -> Result<Vec<ItemKey>, StoreError> {
+        let key = self.key(&["pending", &unit.0]);
+        let members: Vec<Vec<u8>> = self
+            .connection()
+            .smembers(&key)
+            .await
+            .map_err(unavailable)?;
+        let mut keys = members
+            .into_iter()
+            .map(|member| {
+                member
+                    .try_into()
+                    .map(ItemKey)
+                    .map_err(|_| StoreError::Corrupt {
+                        key: key.clone(),
+                        problem: "an item key is not 16 bytes".into(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn clear_pending(&self, unit: &UnitId, keys: &[ItemKey]) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let members: Vec<&[u8]> = keys.iter().map(|key| &key.0[..]).collect();
+        self.connection()
+            .srem::<_, _, ()>(self.key(&["pending", &unit.0]), members)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn append_errors(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+        errors: &[ItemErrorRecord],
+    ) -> Result<(), StoreError> {
+        if errors.is_empty() {
+            return Ok(());
+        }
+        let entries: Vec<String> = errors.iter().map(RedisStore::json).collect();
+        self.connection()
+            .rpush::<_, _, ()>(self.key(&["errors", &project.0, &mailbox.0]), entries)
+            .await
+            .map_err(unavailable)
+    }
+
+    async fn errors(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<ItemErrorRecord>, u64), StoreError> {
+        let key = self.key(&["errors", &project.0, &mailbox.0]);
+        let mut connection = self.connection();
+        let total: u64 = connection.llen(&key).await.map_err(unavailable)?;
+        if limit == 0 || offset >= total {
+            return Ok((Vec::new(), total));
+        }
+        let entries: Vec<String> = connection
+            .lrange(&key, offset as isize, (offset + limit - 1) as isize)
+            .await
+            .map_err(unavailable)?;
+        let errors = entries
+            .iter()
+            .map(|json| RedisStore::parse(&key, json))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((errors, total))
+    }
+
+    async fn try_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let taken: u64 = self
+            .scripts
+            .take_lease
+            .key(self.key(&["lease", name]))
+            .arg(holder)
+            .arg(ttl.as_millis().max(1) as u64)
+            .invoke_async(&mut self.connection())
+            .await
+            .map_err(unavailable)?;
+        Ok(taken == 1)
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        self.scripts
+            .release_lease
+            .key(self.key(&["lease", name]))
+            .arg(holder)
+            .invoke_async::<u64>(&mut self.connection())
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+}
