@@ -388,12 +388,14 @@ async fn counts_migrated_items_once(store: &dyn Store) {
     assert_eq!(counters.get("bytes_copied"), 157);
     assert_eq!(counters.get("class_items.IPM.Note"), 2);
     assert_eq!(counters.get("class_bytes.IPM.Contact"), 50);
+    let copied = store
+        .unit_copied(&key.pass, &unit)
+        .await
+        .expect("unit copied");
     assert_eq!(
-        store
-            .unit_copied(&key.pass, &unit)
-            .await
-            .expect("unit copied"),
-        3
+        (copied.items, copied.bytes),
+        (3, 157),
+        "a unit's copies add up over commits"
     );
     assert!(
         store.pending(&unit).await.expect("pending").is_empty(),

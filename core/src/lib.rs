@@ -12,5 +12,7 @@ pub mod broker;
 pub mod conformance;
 pub mod mail;
 pub mod model;
+pub mod pacing;
 pub mod store;
+pub mod units;
 pub mod wire;

@@ -340,6 +340,8 @@ pub mod counter {
     pub const ITEMS_PLANNED: &str = "items_planned";
     /// Bytes in scope at planning.
     pub const BYTES_PLANNED: &str = "bytes_planned";
+    /// Items a worker found in scope when it ran the unit.
+    pub const ITEMS_SEEN: &str = "items_seen";
     /// Items copied.
     pub const ITEMS_COPIED: &str = "items_copied";
     /// Bytes copied.
@@ -360,6 +362,8 @@ pub mod counter {
     pub const FOLDERS_TOTAL: &str = "folders_total";
     /// Folders created at the destination.
     pub const FOLDERS_CREATED: &str = "folders_created";
+    /// Folders, permissions and rules planning could not migrate.
+    pub const PLANNING_ERRORS: &str = "planning_errors";
     /// Prefix of per-code error counters.
     pub const ERRORS_PREFIX: &str = "errors.";
     /// Prefix of per-class item counters.

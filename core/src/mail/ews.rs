@@ -9,19 +9,41 @@ use ferry_ews::request::{
     FolderShape, FolderUpdate, ItemShape, ItemUpdate, MailboxTarget, NewFolder,
 };
 use ferry_ews::types::{
-    CreateAction, ExtendedProperty, ExtendedPropertyPath, FolderId, FolderRef, InboxRule, ItemId,
-    Permission, Restriction, RuleOperation, UploadItem,
+    CreateAction, ExtendedProperty, ExtendedPropertyPath, FolderId, FolderKind, FolderRef,
+    InboxRule, ItemId, Permission, Restriction, RuleOperation, UploadItem,
 };
 use ferry_ews::{
     ClientCertificate, ClientConfig, Credentials, Endpoints, EwsClient, EwsError, ExportStream,
     Secret,
 };
+use sha2::{Digest, Sha256};
 
 use super::{
     DestinationItem, ExportedItems, MailApi, MailApiFactory, MailError, MailFolder, ReceivedRange,
     SourceItem,
 };
 use crate::model::{CredentialConfig, EndpointConfig, ItemKey};
+
+/// The well-known folders below `msgfolderroot` that a migration maps by distinguished id.
+pub const WELL_KNOWN_FOLDERS: &[&str] = &[
+    "inbox",
+    "sentitems",
+    "drafts",
+    "deleteditems",
+    "junkemail",
+    "outbox",
+    "calendar",
+    "contacts",
+    "tasks",
+    "notes",
+    "journal",
+    "archive",
+    "conversationhistory",
+    "syncissues",
+    "conflicts",
+    "localfailures",
+    "serverfailures",
+];
 
 /// The extended property a migrated item is stamped with: the hex key of its source item.
 pub fn stamp_property() -> ExtendedPropertyPath {
@@ -118,6 +140,35 @@ impl EwsMailApi {
     fn target(mailbox: &str) -> MailboxTarget {
         MailboxTarget::impersonated(mailbox)
     }
+
+    /// The ids of the mailbox's well-known folders, by asking for each by its distinguished id:
+    /// `FindFolder` does not report which folders are well-known on every server, and display
+    /// names are localised, so this is the only reliable way to match them.
+    async fn well_known_folders(
+        &self,
+        target: &MailboxTarget,
+    ) -> Result<HashMap<String, String>, MailError> {
+        let refs: Vec<FolderRef> = WELL_KNOWN_FOLDERS
+            .iter()
+            .map(|name| FolderRef::distinguished(*name))
+            .collect();
+        let folders = self
+            .client
+            .get_folders(target, &refs, &FolderShape::id_only())
+            .await?;
+        let mut ids = HashMap::new();
+        for (name, folder) in WELL_KNOWN_FOLDERS.iter().zip(folders) {
+            match folder {
+                Ok(folder) => {
+                    ids.insert(folder.id.id, (*name).to_string());
+                }
+                // A mailbox need not have every well-known folder (no archive, no journal).
+                Err(EwsError::FolderNotFound { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(ids)
+    }
 }
 
 fn range_restriction(range: ReceivedRange) -> Option<Restriction> {
@@ -171,22 +222,27 @@ impl MailApi for EwsMailApi {
     }
 
     async fn folders(&self, mailbox: &str) -> Result<Vec<MailFolder>, MailError> {
+        let target = EwsMailApi::target(mailbox);
         let tree = self
             .client
             .folder_tree(
-                &EwsMailApi::target(mailbox),
+                &target,
                 &FolderRef::distinguished("msgfolderroot"),
                 &FolderShape::tree(),
             )
             .await?;
+        let well_known = self.well_known_folders(&target).await?;
         Ok(tree
             .into_iter()
+            .filter(|folder| folder.kind != FolderKind::Search)
             .map(|folder| MailFolder {
+                distinguished: folder
+                    .distinguished_id
+                    .or_else(|| well_known.get(&folder.id.id).cloned()),
                 id: folder.id.id,
                 parent_id: folder.parent_id.map(|parent| parent.id),
                 display_name: folder.display_name.unwrap_or_default(),
                 folder_class: folder.folder_class.unwrap_or_default(),
-                distinguished: folder.distinguished_id,
                 item_count: folder.total_count.unwrap_or(0),
             })
             .collect())
@@ -283,6 +339,7 @@ impl MailApi for EwsMailApi {
                     received: item.date_time_received,
                     size: item.size.unwrap_or(0),
                     item_class: item.item_class.unwrap_or_default(),
+                    subject: item.subject.unwrap_or_default(),
                     message_id: item.internet_message_id,
                 })
             })
@@ -414,13 +471,11 @@ pub struct EwsMailApiFactory {
 
 impl MailApiFactory for EwsMailApiFactory {
     fn connect(&self, endpoint: &EndpointConfig) -> Result<Arc<dyn MailApi>, MailError> {
-        let key = format!(
-            "{}|{}|{}|{}",
-            endpoint.tenant_key(),
-            endpoint.credentials.kind(),
-            endpoint.credentials.client_id(),
-            endpoint.credentials.username().unwrap_or_default()
-        );
+        // The whole configuration, secrets included, keys the cache (hashed, never kept in
+        // clear), so a project whose credentials change gets a fresh client.
+        let key = hex::encode(Sha256::digest(
+            serde_json::to_vec(endpoint).unwrap_or_default(),
+        ));
         let mut cache = self
             .cache
             .lock()

@@ -140,8 +140,45 @@ pub struct DestinationItem {
     pub size: u64,
     /// Class.
     pub item_class: String,
+    /// Subject.
+    pub subject: String,
     /// Message-ID.
     pub message_id: Option<String>,
+}
+
+/// What identifies an item's copy when its stamp is missing (a crash fell between the upload and
+/// the stamp): the properties an upload preserves. Sizes are left out because a server may
+/// account a copy's size slightly differently.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Fingerprint {
+    received: Option<DateTime<Utc>>,
+    item_class: String,
+    subject: String,
+    message_id: Option<String>,
+}
+
+impl SourceItem {
+    /// The item's fingerprint.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint {
+            received: self.received,
+            item_class: self.item_class.clone(),
+            subject: self.subject.clone(),
+            message_id: self.message_id.clone(),
+        }
+    }
+}
+
+impl DestinationItem {
+    /// The copy's fingerprint.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint {
+            received: self.received,
+            item_class: self.item_class.clone(),
+            subject: self.subject.clone(),
+            message_id: self.message_id.clone(),
+        }
+    }
 }
 
 /// Items received in `[from, before)`; an open end is unbounded.
@@ -167,7 +204,8 @@ pub trait MailApi: Send + Sync {
     async fn verify(&self, mailbox: &str) -> Result<(), MailError>;
     /// The id of the top of the mailbox's folder tree.
     async fn root_folder(&self, mailbox: &str) -> Result<String, MailError>;
-    /// Every folder below the top of the tree, parents before children.
+    /// Every folder below the top of the tree that holds items (not search folders), parents
+    /// before children, well-known folders marked with their distinguished id.
     async fn folders(&self, mailbox: &str) -> Result<Vec<MailFolder>, MailError>;
     /// Creates a folder.
     async fn create_folder(

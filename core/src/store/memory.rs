@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::{CounterKey, MigratedCommit, Store, StoreError, UnitOutcome};
+use super::{Copied, CounterKey, MigratedCommit, Store, StoreError, UnitOutcome};
 use crate::model::{
     Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord, ProjectId,
     ProjectRecord, UnitId,
@@ -24,7 +24,7 @@ struct State {
     plans: HashMap<(PassId, MailboxId), Vec<u8>>,
     published: HashMap<(PassId, MailboxId), HashSet<UnitId>>,
     attempts: HashMap<UnitId, u64>,
-    unit_copied: HashMap<(PassId, UnitId), u64>,
+    unit_copied: HashMap<(PassId, UnitId), Copied>,
     migrated: HashMap<(ProjectId, MailboxId), HashSet<ItemKey>>,
     pending: HashMap<UnitId, HashSet<ItemKey>>,
     errors: HashMap<(ProjectId, MailboxId), Vec<ItemErrorRecord>>,
@@ -125,6 +125,15 @@ impl Store for MemoryStore {
             .entry(key.clone())
             .or_default()
             .merge(deltas);
+        Ok(())
+    }
+
+    async fn set_counters(&self, key: &CounterKey, values: &Counters) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let counters = state.counters.entry(key.clone()).or_default();
+        for (name, value) in &values.values {
+            counters.values.insert(name.clone(), *value);
+        }
         Ok(())
     }
 
@@ -257,10 +266,11 @@ impl Store for MemoryStore {
             .entry((key.project.clone(), key.mailbox.clone()))
             .or_default();
         let mut deltas = Counters::default();
-        let mut added = 0;
+        let mut added = Copied::default();
         for item in commit.items {
             if set.insert(item.key) {
-                added += 1;
+                added.items += 1;
+                added.bytes += item.bytes;
                 deltas.add_copied(item.item_class, item.bytes);
             }
         }
@@ -269,10 +279,12 @@ impl Store for MemoryStore {
             .entry(key.clone())
             .or_default()
             .merge(&deltas);
-        *state
+        let unit = state
             .unit_copied
             .entry((key.pass.clone(), commit.unit.clone()))
-            .or_insert(0) += added;
+            .or_default();
+        unit.items += added.items;
+        unit.bytes += added.bytes;
         if let Some(pending) = state.pending.get_mut(commit.unit) {
             for item in commit.items {
                 pending.remove(&item.key);
@@ -281,16 +293,16 @@ impl Store for MemoryStore {
                 state.pending.remove(commit.unit);
             }
         }
-        Ok(added)
+        Ok(added.items)
     }
 
-    async fn unit_copied(&self, pass: &PassId, unit: &UnitId) -> Result<u64, StoreError> {
+    async fn unit_copied(&self, pass: &PassId, unit: &UnitId) -> Result<Copied, StoreError> {
         Ok(self
             .lock()
             .unit_copied
             .get(&(pass.clone(), unit.clone()))
             .copied()
-            .unwrap_or(0))
+            .unwrap_or_default())
     }
 
     async fn migrated_count(

@@ -58,6 +58,15 @@ pub struct MigratedItem<'a> {
     pub bytes: u64,
 }
 
+/// Items and bytes copied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Copied {
+    /// Items.
+    pub items: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
 /// Items a unit recorded as migrated.
 #[derive(Debug, Clone, Copy)]
 pub struct MigratedCommit<'a> {
@@ -114,6 +123,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Adds to a mailbox's counters for a pass (atomically per counter).
     async fn add_counters(&self, key: &CounterKey, deltas: &Counters) -> Result<(), StoreError>;
+    /// Sets counters of a mailbox for a pass to these values (others unchanged): for values that
+    /// are facts, not increments, such as the items planned.
+    async fn set_counters(&self, key: &CounterKey, values: &Counters) -> Result<(), StoreError>;
     /// A mailbox's counters for a pass.
     async fn counters(&self, key: &CounterKey) -> Result<Counters, StoreError>;
 
@@ -166,8 +178,8 @@ pub trait Store: Send + Sync + 'static {
     /// for the mailbox and for the unit) and removed from the unit's upload intents. Returns how
     /// many were new; keys already migrated change nothing.
     async fn commit_migrated(&self, commit: &MigratedCommit<'_>) -> Result<u64, StoreError>;
-    /// Items a unit has recorded as migrated, over all its attempts.
-    async fn unit_copied(&self, pass: &PassId, unit: &UnitId) -> Result<u64, StoreError>;
+    /// Items (and their bytes) a unit has recorded as migrated, over all its attempts.
+    async fn unit_copied(&self, pass: &PassId, unit: &UnitId) -> Result<Copied, StoreError>;
     /// How many items of a mailbox are migrated.
     async fn migrated_count(
         &self,

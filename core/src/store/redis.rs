@@ -13,7 +13,7 @@
 //! | `{p}:plan:{pass}:{mailbox}` | string | the encoded work units of the mailbox |
 //! | `{p}:published:{pass}:{mailbox}` | set | unit ids published |
 //! | `{p}:attempts:{unit}` | string | attempts at the unit |
-//! | `{p}:unit-copied:{pass}` | hash | unit id → items it recorded as migrated |
+//! | `{p}:unit-copied:{pass}` | hash | unit id (and `{unit}:bytes`) → items (bytes) it recorded as migrated |
 //! | `{p}:migrated:{project}:{mailbox}` | set | 16-byte item keys |
 //! | `{p}:pending:{unit}` | set | 16-byte item keys being uploaded |
 //!
@@ -31,7 +31,7 @@ use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 use serde::de::DeserializeOwned;
 
-use super::{CounterKey, MigratedCommit, Store, StoreError, UnitOutcome};
+use super::{Copied, CounterKey, MigratedCommit, Store, StoreError, UnitOutcome};
 use crate::model::{
     counter, Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord,
     ProjectId, ProjectRecord, UnitId,
@@ -64,12 +64,13 @@ return 0
 /// (items copied, bytes copied, class items prefix, class bytes prefix), then (key, class, bytes)
 /// triples.
 const COMMIT_MIGRATED: &str = r#"
-local added = 0
+local added, added_bytes = 0, 0
 for i = 6, #ARGV, 3 do
   local key, class, bytes = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   redis.call('SREM', KEYS[4], key)
   if redis.call('SADD', KEYS[1], key) == 1 then
     added = added + 1
+    added_bytes = added_bytes + bytes
     redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
     redis.call('HINCRBY', KEYS[2], ARGV[4] .. class, 1)
     if bytes > 0 then
@@ -80,6 +81,7 @@ for i = 6, #ARGV, 3 do
 end
 if added > 0 then
   redis.call('HINCRBY', KEYS[3], ARGV[1], added)
+  redis.call('HINCRBY', KEYS[3], ARGV[1] .. ':bytes', added_bytes)
 end
 return added
 "#;
@@ -348,6 +350,21 @@ impl Store for RedisStore {
             .map_err(unavailable)
     }
 
+    async fn set_counters(&self, key: &CounterKey, values: &Counters) -> Result<(), StoreError> {
+        if values.values.is_empty() {
+            return Ok(());
+        }
+        let fields: Vec<(&str, u64)> = values
+            .values
+            .iter()
+            .map(|(name, value)| (name.as_str(), *value))
+            .collect();
+        self.connection()
+            .hset_multiple::<_, _, _, ()>(self.counter_key(key), &fields)
+            .await
+            .map_err(unavailable)
+    }
+
     async fn counters(&self, key: &CounterKey) -> Result<Counters, StoreError> {
         let values: HashMap<String, u64> = self
             .connection()
@@ -517,13 +534,19 @@ impl Store for RedisStore {
             .map_err(unavailable)
     }
 
-    async fn unit_copied(&self, pass: &PassId, unit: &UnitId) -> Result<u64, StoreError> {
-        let copied: Option<u64> = self
+    async fn unit_copied(&self, pass: &PassId, unit: &UnitId) -> Result<Copied, StoreError> {
+        let (items, bytes): (Option<u64>, Option<u64>) = self
             .connection()
-            .hget(self.key(&["unit-copied", &pass.0]), &unit.0)
+            .hmget(
+                self.key(&["unit-copied", &pass.0]),
+                &[unit.0.clone(), format!("{}:bytes", unit.0)],
+            )
             .await
             .map_err(unavailable)?;
-        Ok(copied.unwrap_or(0))
+        Ok(Copied {
+            items: items.unwrap_or(0),
+            bytes: bytes.unwrap_or(0),
+        })
     }
 
     async fn migrated_count(

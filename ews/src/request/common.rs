@@ -41,6 +41,15 @@ pub struct FolderShape {
 }
 
 impl FolderShape {
+    /// Ids only.
+    pub fn id_only() -> FolderShape {
+        FolderShape {
+            base: BaseShape::IdOnly,
+            fields: Vec::new(),
+            extended: Vec::new(),
+        }
+    }
+
     /// The properties a migration needs to rebuild a folder tree.
     pub fn tree() -> FolderShape {
         FolderShape {

@@ -1,0 +1,346 @@
+//! The coordinator: the operations the API offers (projects, mailboxes, passes, status) and the
+//! background work that keeps passes moving (planning, results, the sweep).
+//!
+//! Only one coordinator runs per deployment: [`Coordinator::run`] holds a lease in the store and
+//! stops if it loses it. Mailbox records are written by this process only, under a per-mailbox
+//! lock, so planning and results never overwrite each other's changes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use ferry_core::broker::Broker;
+use ferry_core::mail::MailApiFactory;
+use ferry_core::model::{
+    new_id, unit_queue, MailboxId, MailboxRecord, MailboxState, PassId, PassRecord, ProjectId,
+    ProjectRecord,
+};
+use ferry_core::pacing::{Pacer, RetryPolicy};
+use ferry_core::store::Store;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::CoordinatorError;
+use crate::requests::{NewPass, NewProject};
+
+/// How the coordinator runs.
+#[derive(Debug, Clone)]
+pub struct CoordinatorConfig {
+    /// Mailboxes planned at once.
+    pub planning_concurrency: usize,
+    /// Retries of calls to the tenants while planning.
+    pub retry: RetryPolicy,
+    /// How often the sweep looks at running mailboxes.
+    pub sweep_interval: Duration,
+    /// How long the coordinator lease lasts without renewal.
+    pub lease_ttl: Duration,
+    /// This process's name in the lease.
+    pub name: String,
+}
+
+impl Default for CoordinatorConfig {
+    fn default() -> Self {
+        CoordinatorConfig {
+            planning_concurrency: 4,
+            retry: RetryPolicy::default(),
+            sweep_interval: Duration::from_secs(1),
+            lease_ttl: Duration::from_secs(15),
+            name: std::env::var("HOSTNAME").unwrap_or_else(|_| "coordinator".into()),
+        }
+    }
+}
+
+/// The coordinator.
+pub struct Coordinator {
+    pub(crate) config: CoordinatorConfig,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) broker: Arc<dyn Broker>,
+    pub(crate) mail: Arc<dyn MailApiFactory>,
+    pub(crate) pacer: Arc<Pacer>,
+    pub(crate) planning_slots: Arc<Semaphore>,
+    /// Mailboxes being planned by this process, and when failed plans may be tried again.
+    pub(crate) planning: Mutex<PlanningBook>,
+    mailbox_locks: Mutex<HashMap<MailboxId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Which mailboxes this process is planning, and when a failed plan may be retried.
+#[derive(Debug, Default)]
+pub(crate) struct PlanningBook {
+    pub(crate) running: HashSet<(PassId, MailboxId)>,
+    pub(crate) retry_at: HashMap<(PassId, MailboxId), (Instant, u32)>,
+}
+
+impl std::fmt::Debug for Coordinator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Coordinator")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Coordinator {
+    /// A coordinator over these services.
+    pub fn new(
+        config: CoordinatorConfig,
+        store: Arc<dyn Store>,
+        broker: Arc<dyn Broker>,
+        mail: Arc<dyn MailApiFactory>,
+    ) -> Arc<Coordinator> {
+        Arc::new(Coordinator {
+            planning_slots: Arc::new(Semaphore::new(config.planning_concurrency.max(1))),
+            config,
+            store,
+            broker,
+            mail,
+            pacer: Pacer::new(),
+            planning: Mutex::new(PlanningBook::default()),
+            mailbox_locks: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The store (for tools and tests that read what the coordinator keeps).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Runs the background work (results, sweep, planning) until `shutdown`, holding the
+    /// coordinator lease. Waits for the lease if another coordinator holds it; returns an error
+    /// if the lease is lost, so a supervisor restarts the process.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), CoordinatorError> {
+        const LEASE: &str = "coordinator";
+        let holder = format!("{}:{}", self.config.name, new_id());
+        loop {
+            if self
+                .store
+                .try_lease(LEASE, &holder, self.config.lease_ttl)
+                .await?
+            {
+                break;
+            }
+            tracing::info!("another coordinator holds the lease; standing by");
+            tokio::select! {
+                _ = shutdown.cancelled() => return Ok(()),
+                _ = tokio::time::sleep(self.config.lease_ttl / 3) => {}
+            }
+        }
+        tracing::info!(%holder, "coordinator running");
+        let stop = shutdown.child_token();
+        let results = tokio::spawn(self.clone().consume_results(stop.clone()));
+        let sweep = tokio::spawn(self.clone().sweep(stop.clone()));
+        let mut outcome = Ok(());
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = tokio::time::sleep(self.config.lease_ttl / 3) => {}
+            }
+            match self
+                .store
+                .try_lease(LEASE, &holder, self.config.lease_ttl)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::error!("lost the coordinator lease to another process; stopping");
+                    outcome = Err(CoordinatorError::FailedPrecondition(
+                        "lost the coordinator lease".into(),
+                    ));
+                    stop.cancel();
+                }
+                Err(error) => tracing::warn!(%error, "could not renew the coordinator lease"),
+            }
+        }
+        let _ = results.await;
+        let _ = sweep.await;
+        let _ = self.store.release_lease(LEASE, &holder).await;
+        outcome
+    }
+
+    /// Serialises changes to one mailbox's record within this process.
+    pub(crate) async fn lock_mailbox(
+        &self,
+        mailbox: &MailboxId,
+    ) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self
+                .mailbox_locks
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            locks.entry(mailbox.clone()).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+
+    /// A project, or `NotFound`.
+    pub async fn project(&self, id: &ProjectId) -> Result<ProjectRecord, CoordinatorError> {
+        self.store
+            .project(id)
+            .await?
+            .ok_or_else(|| CoordinatorError::NotFound(format!("project {id} does not exist")))
+    }
+
+    /// Every project.
+    pub async fn projects(&self) -> Result<Vec<ProjectRecord>, CoordinatorError> {
+        Ok(self.store.projects().await?)
+    }
+
+    /// Creates a project and its unit queue.
+    pub async fn create_project(&self, new: NewProject) -> Result<ProjectRecord, CoordinatorError> {
+        let project = ProjectRecord {
+            id: ProjectId(new_id()),
+            name: new.name,
+            source: new.source,
+            destination: new.destination,
+            options: new.options,
+            created_at: Utc::now(),
+        };
+        self.broker.declare(&project.unit_queue()).await?;
+        self.store.put_project(&project).await?;
+        tracing::info!(project = %project.id, name = %project.name, "project created");
+        Ok(project)
+    }
+
+    /// Adds mailboxes to a project. Adding a mapping the project already has returns the existing
+    /// mailbox; mapping a source mailbox to a different destination is refused.
+    pub async fn add_mailboxes(
+        &self,
+        project: &ProjectId,
+        mappings: Vec<(String, String)>,
+    ) -> Result<Vec<MailboxRecord>, CoordinatorError> {
+        self.project(project).await?;
+        let existing: HashMap<String, MailboxRecord> = self
+            .store
+            .mailboxes(project)
+            .await?
+            .into_iter()
+            .map(|mailbox| (mailbox.source_address.to_lowercase(), mailbox))
+            .collect();
+        let mut added = Vec::with_capacity(mappings.len());
+        for (index, (source, destination)) in mappings.iter().enumerate() {
+            if let Some(mailbox) = existing.get(&source.to_lowercase()) {
+                if !mailbox
+                    .destination_address
+                    .eq_ignore_ascii_case(destination)
+                {
+                    return Err(CoordinatorError::invalid(
+                        format!("mailboxes[{index}].destination_address"),
+                        format!(
+                            "{source} already migrates to {}",
+                            mailbox.destination_address
+                        ),
+                    ));
+                }
+            }
+        }
+        for (source, destination) in mappings {
+            if let Some(mailbox) = existing.get(&source.to_lowercase()) {
+                added.push(mailbox.clone());
+                continue;
+            }
+            let mailbox = MailboxRecord {
+                project_id: project.clone(),
+                id: MailboxId(new_id()),
+                source_address: source,
+                destination_address: destination,
+                state: MailboxState::NotStarted,
+                pass_id: None,
+                units_total: None,
+                started_at: None,
+                ended_at: None,
+                failure: None,
+            };
+            self.store.put_mailbox(&mailbox).await?;
+            added.push(mailbox);
+        }
+        Ok(added)
+    }
+
+    /// Every mailbox of a project.
+    pub async fn mailboxes(
+        &self,
+        project: &ProjectId,
+    ) -> Result<Vec<MailboxRecord>, CoordinatorError> {
+        self.project(project).await?;
+        Ok(self.store.mailboxes(project).await?)
+    }
+
+    /// Starts a pass: records it, queues its mailboxes and plans them in the background.
+    pub async fn start_pass(
+        self: &Arc<Self>,
+        new: NewPass,
+    ) -> Result<PassRecord, CoordinatorError> {
+        let project = self.project(&new.project).await?;
+        let all = self.store.mailboxes(&project.id).await?;
+        let selected: Vec<MailboxRecord> = if new.mailboxes.is_empty() {
+            all
+        } else {
+            let by_id: HashMap<&MailboxId, &MailboxRecord> =
+                all.iter().map(|mailbox| (&mailbox.id, mailbox)).collect();
+            let mut selected = Vec::with_capacity(new.mailboxes.len());
+            for (index, id) in new.mailboxes.iter().enumerate() {
+                match by_id.get(id) {
+                    Some(mailbox) => selected.push((*mailbox).clone()),
+                    None => {
+                        return Err(CoordinatorError::invalid(
+                            format!("mailbox_ids[{index}]"),
+                            format!("project {} has no mailbox {id}", project.id),
+                        ))
+                    }
+                }
+            }
+            selected
+        };
+        if selected.is_empty() {
+            return Err(CoordinatorError::FailedPrecondition(format!(
+                "project {} has no mailboxes",
+                project.id
+            )));
+        }
+        if let Some(busy) = selected
+            .iter()
+            .find(|mailbox| matches!(mailbox.state, MailboxState::Queued | MailboxState::Running))
+        {
+            return Err(CoordinatorError::FailedPrecondition(format!(
+                "mailbox {} ({}) is still in pass {}",
+                busy.id,
+                busy.source_address,
+                busy.pass_id
+                    .as_ref()
+                    .map(|pass| pass.0.as_str())
+                    .unwrap_or("?")
+            )));
+        }
+        let pass = PassRecord {
+            id: PassId(new_id()),
+            project_id: project.id.clone(),
+            kind: new.kind,
+            mailbox_ids: selected.iter().map(|mailbox| mailbox.id.clone()).collect(),
+            received_before: new.received_before,
+            started_at: Utc::now(),
+        };
+        self.broker.declare(&unit_queue(&project.id)).await?;
+        self.store.put_pass(&pass).await?;
+        for mailbox in &selected {
+            let _guard = self.lock_mailbox(&mailbox.id).await;
+            let mut record = self
+                .store
+                .mailbox(&project.id, &mailbox.id)
+                .await?
+                .unwrap_or_else(|| mailbox.clone());
+            record.state = MailboxState::Queued;
+            record.pass_id = Some(pass.id.clone());
+            record.units_total = None;
+            record.started_at = Some(pass.started_at);
+            record.ended_at = None;
+            record.failure = None;
+            self.store.put_mailbox(&record).await?;
+        }
+        tracing::info!(project = %project.id, pass = %pass.id, kind = ?pass.kind, mailboxes = selected.len(), "pass started");
+        for mailbox in &selected {
+            self.clone()
+                .spawn_planning(project.id.clone(), pass.id.clone(), mailbox.id.clone());
+        }
+        Ok(pass)
+    }
+}

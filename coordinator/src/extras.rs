@@ -1,0 +1,378 @@
+//! Folder permissions and inbox rules: copied once per pass, with addresses mapped from the
+//! source tenant to the destination (so a delegate or a forwarding rule points at the user's new
+//! mailbox) and rule folders mapped to their destination folders. Both are idempotent:
+//! permissions replace the destination's set; a rule whose name the destination already has is
+//! left alone.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use ferry_core::mail::MailApi;
+use ferry_core::model::{ItemErrorRecord, MailboxRecord, PassId};
+use ferry_core::pacing::{Lane, Repeat};
+use ferry_ews::types::{
+    EmailAddress, FolderId, FolderRef, InboxRule, Permission, PermissionUser, RuleValue,
+};
+
+use crate::folders::FolderPair;
+
+/// Source addresses to destination addresses, for the mailboxes of a project.
+#[derive(Debug, Clone, Default)]
+pub struct AddressMap(HashMap<String, String>);
+
+impl AddressMap {
+    /// The map of a project's mailboxes.
+    pub fn new(mailboxes: &[MailboxRecord]) -> AddressMap {
+        AddressMap(
+            mailboxes
+                .iter()
+                .map(|mailbox| {
+                    (
+                        mailbox.source_address.to_lowercase(),
+                        mailbox.destination_address.clone(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// The destination address of a source address, if it is migrated.
+    pub fn get(&self, source: &str) -> Option<&str> {
+        self.0.get(&source.to_lowercase()).map(String::as_str)
+    }
+}
+
+/// Whether a permission set only says what a new folder has anyway (Default and Anonymous, no
+/// rights), so there is nothing to copy.
+fn nothing_to_copy(permissions: &[Permission]) -> bool {
+    permissions.iter().all(|permission| {
+        !matches!(permission.user, PermissionUser::User { .. }) && permission.level == "None"
+    })
+}
+
+/// Permissions with user addresses mapped; users not migrated are dropped and returned.
+pub fn map_permissions(
+    permissions: &[Permission],
+    addresses: &AddressMap,
+) -> (Vec<Permission>, Vec<String>) {
+    let mut mapped = Vec::with_capacity(permissions.len());
+    let mut dropped = Vec::new();
+    for permission in permissions {
+        match &permission.user {
+            PermissionUser::User { address, .. } => match addresses.get(address) {
+                Some(destination) => mapped.push(Permission {
+                    user: PermissionUser::User {
+                        address: destination.to_string(),
+                        display_name: None,
+                    },
+                    ..permission.clone()
+                }),
+                None => dropped.push(address.clone()),
+            },
+            _ => mapped.push(permission.clone()),
+        }
+    }
+    (mapped, dropped)
+}
+
+/// A rule ready to create at the destination, or why it cannot be.
+pub fn translate_rule(
+    rule: &InboxRule,
+    addresses: &AddressMap,
+    folders: &HashMap<String, String>,
+) -> Result<InboxRule, String> {
+    if !rule.unsupported_entries.is_empty() {
+        return Err(format!(
+            "uses {} which cannot be recreated",
+            rule.unsupported_entries.join(", ")
+        ));
+    }
+    let mut translated = rule.clone();
+    translated.id = None;
+    for entry in translated
+        .conditions
+        .iter_mut()
+        .chain(translated.exceptions.iter_mut())
+        .chain(translated.actions.iter_mut())
+    {
+        match &mut entry.value {
+            RuleValue::Addresses(list) => {
+                for address in list.iter_mut() {
+                    if let Some(mapped) = address
+                        .address
+                        .as_deref()
+                        .and_then(|source| addresses.get(source))
+                    {
+                        *address = EmailAddress {
+                            name: address.name.clone(),
+                            address: Some(mapped.to_string()),
+                        };
+                    }
+                }
+            }
+            RuleValue::Folder(FolderRef::Id(id)) => match folders.get(&id.id) {
+                Some(destination) => *id = FolderId::new(destination.clone()),
+                None => return Err(format!("its {} folder was not migrated", entry.name)),
+            },
+            _ => {}
+        }
+    }
+    Ok(translated)
+}
+
+/// Copies one mailbox's permissions and rules.
+pub struct ExtrasCopier<'a> {
+    /// The source tenant.
+    pub source: &'a dyn MailApi,
+    /// The destination tenant.
+    pub destination: &'a dyn MailApi,
+    /// Calls to the source mailbox.
+    pub source_lane: &'a mut Lane,
+    /// Calls to the destination mailbox.
+    pub destination_lane: &'a mut Lane,
+    /// The source mailbox.
+    pub source_address: &'a str,
+    /// The destination mailbox.
+    pub destination_address: &'a str,
+    /// Address mapping.
+    pub addresses: &'a AddressMap,
+    /// The pass, for error records.
+    pub pass: &'a PassId,
+}
+
+impl ExtrasCopier<'_> {
+    fn error(&self, place: &str, name: &str, code: &str, message: String) -> ItemErrorRecord {
+        ItemErrorRecord {
+            source_item_id: String::new(),
+            folder_path: place.to_string(),
+            code: code.to_string(),
+            message,
+            subject: name.to_string(),
+            item_class: String::new(),
+            size: 0,
+            pass_id: self.pass.clone(),
+            at: Utc::now(),
+        }
+    }
+
+    /// Copies each folder's permissions; returns what could not be copied.
+    pub async fn copy_permissions(&mut self, pairs: &[FolderPair]) -> Vec<ItemErrorRecord> {
+        let mut errors = Vec::new();
+        let (source, destination) = (self.source, self.destination);
+        let (source_address, destination_address) = (self.source_address, self.destination_address);
+        for pair in pairs {
+            let folder = pair.source.id.as_str();
+            let permissions = match self
+                .source_lane
+                .call(Repeat::Safe, || source.permissions(source_address, folder))
+                .await
+            {
+                Ok(permissions) => permissions,
+                Err(error) => {
+                    errors.push(self.error(
+                        &pair.path,
+                        "",
+                        "permissions_not_read",
+                        error.to_string(),
+                    ));
+                    continue;
+                }
+            };
+            if nothing_to_copy(&permissions) {
+                continue;
+            }
+            let (mapped, dropped) = map_permissions(&permissions, self.addresses);
+            for user in dropped {
+                let message =
+                    format!("{user} is not a migrated mailbox, so its permission was not copied");
+                errors.push(self.error(&pair.path, &user, "permission_user_not_migrated", message));
+            }
+            let calendar = pair.source.folder_class.starts_with("IPF.Appointment");
+            let target = pair.destination_id.as_str();
+            let set = self
+                .destination_lane
+                .call(Repeat::Safe, || {
+                    destination.set_permissions(destination_address, target, calendar, &mapped)
+                })
+                .await;
+            if let Err(error) = set {
+                errors.push(self.error(
+                    &pair.path,
+                    "",
+                    "permissions_not_copied",
+                    error.to_string(),
+                ));
+            }
+        }
+        errors
+    }
+
+    /// Creates the source's inbox rules the destination does not have yet (by name); returns what
+    /// could not be copied.
+    pub async fn copy_rules(&mut self, folders: &HashMap<String, String>) -> Vec<ItemErrorRecord> {
+        const PLACE: &str = "Inbox rules";
+        let (source, destination) = (self.source, self.destination);
+        let (source_address, destination_address) = (self.source_address, self.destination_address);
+        let rules = match self
+            .source_lane
+            .call(Repeat::Safe, || source.rules(source_address))
+            .await
+        {
+            Ok(rules) => rules,
+            Err(error) => return vec![self.error(PLACE, "", "rules_not_read", error.to_string())],
+        };
+        if rules.is_empty() {
+            return Vec::new();
+        }
+        let existing: HashSet<String> = match self
+            .destination_lane
+            .call(Repeat::Safe, || destination.rules(destination_address))
+            .await
+        {
+            Ok(existing) => existing
+                .into_iter()
+                .map(|rule| rule.display_name.to_lowercase())
+                .collect(),
+            Err(error) => return vec![self.error(PLACE, "", "rules_not_read", error.to_string())],
+        };
+        let mut errors = Vec::new();
+        for rule in rules
+            .iter()
+            .filter(|rule| !existing.contains(&rule.display_name.to_lowercase()))
+        {
+            let translated = match translate_rule(rule, self.addresses, folders) {
+                Ok(translated) => translated,
+                Err(why) => {
+                    errors.push(self.error(
+                        PLACE,
+                        &rule.display_name,
+                        "rule_not_supported",
+                        format!("the rule {why}"),
+                    ));
+                    continue;
+                }
+            };
+            let created = self
+                .destination_lane
+                .call(Repeat::Safe, || {
+                    destination.create_rules(destination_address, std::slice::from_ref(&translated))
+                })
+                .await;
+            if let Err(error) = created {
+                errors.push(self.error(
+                    PLACE,
+                    &rule.display_name,
+                    "rule_not_copied",
+                    error.to_string(),
+                ));
+            }
+        }
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_core::model::{MailboxId, MailboxState, ProjectId};
+    use ferry_ews::types::RuleEntry;
+
+    fn addresses() -> AddressMap {
+        AddressMap::new(&[MailboxRecord {
+            project_id: ProjectId("p".into()),
+            id: MailboxId("m".into()),
+            source_address: "Ann@Contoso.com".into(),
+            destination_address: "ann@fabrikam.com".into(),
+            state: MailboxState::NotStarted,
+            pass_id: None,
+            units_total: None,
+            started_at: None,
+            ended_at: None,
+            failure: None,
+        }])
+    }
+
+    fn user(address: &str) -> PermissionUser {
+        PermissionUser::User {
+            address: address.into(),
+            display_name: Some("Someone".into()),
+        }
+    }
+
+    #[test]
+    fn permissions_follow_users_to_their_new_addresses() {
+        let permissions = vec![
+            Permission::with_level(PermissionUser::Default, "Reviewer"),
+            Permission::with_level(user("ann@contoso.com"), "Editor"),
+            Permission::with_level(user("stranger@elsewhere.com"), "Author"),
+        ];
+        let (mapped, dropped) = map_permissions(&permissions, &addresses());
+        assert_eq!(mapped.len(), 2);
+        assert_eq!(mapped[1].user, user_without_name("ann@fabrikam.com"));
+        assert_eq!(mapped[1].level, "Editor");
+        assert_eq!(dropped, vec!["stranger@elsewhere.com".to_string()]);
+        assert!(!nothing_to_copy(&permissions));
+        assert!(nothing_to_copy(&[Permission::with_level(
+            PermissionUser::Default,
+            "None"
+        )]));
+    }
+
+    fn user_without_name(address: &str) -> PermissionUser {
+        PermissionUser::User {
+            address: address.into(),
+            display_name: None,
+        }
+    }
+
+    fn rule(entries: Vec<RuleEntry>) -> InboxRule {
+        InboxRule {
+            id: Some("old".into()),
+            display_name: "Move invoices".into(),
+            priority: 1,
+            is_enabled: true,
+            conditions: vec![RuleEntry {
+                name: "FromAddresses".into(),
+                value: RuleValue::Addresses(vec![EmailAddress {
+                    name: Some("Ann".into()),
+                    address: Some("ann@contoso.com".into()),
+                }]),
+            }],
+            exceptions: Vec::new(),
+            actions: entries,
+            unsupported_entries: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn rules_get_destination_addresses_and_folders() {
+        let folders = HashMap::from([("src-folder".to_string(), "dst-folder".to_string())]);
+        let source = rule(vec![RuleEntry {
+            name: "MoveToFolder".into(),
+            value: RuleValue::Folder(FolderRef::Id(FolderId::new("src-folder"))),
+        }]);
+        let translated =
+            translate_rule(&source, &addresses(), &folders).unwrap_or_else(|why| panic!("{why}"));
+        assert_eq!(translated.id, None, "a rule to create has no id");
+        assert_eq!(
+            translated.actions[0].value,
+            RuleValue::Folder(FolderRef::Id(FolderId::new("dst-folder")))
+        );
+        match &translated.conditions[0].value {
+            RuleValue::Addresses(list) => {
+                assert_eq!(list[0].address.as_deref(), Some("ann@fabrikam.com"))
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let lost = rule(vec![RuleEntry {
+            name: "CopyToFolder".into(),
+            value: RuleValue::Folder(FolderRef::Id(FolderId::new("gone"))),
+        }]);
+        assert!(translate_rule(&lost, &addresses(), &folders).is_err());
+        let mut unsupported = rule(Vec::new());
+        unsupported
+            .unsupported_entries
+            .push("ServerReplyWithMessage".into());
+        assert!(translate_rule(&unsupported, &addresses(), &folders).is_err());
+    }
+}

@@ -1,0 +1,452 @@
+//! Calling a tenant the way Microsoft asks: a request rate per tenant (`governor`), a pause for
+//! the whole process when the server throttles a mailbox or the tenant, and retries of transient
+//! failures with exponential back-off.
+//!
+//! One [`Pacer`] serves a whole process, so a throttling reply seen by one task pauses every task
+//! calling the same mailbox (or tenant). Each task calls through its own [`Lane`]; a lane that
+//! holds a concurrency permit gives it up while it waits out a pause, so a throttled tenant never
+//! occupies the slots other tenants' work could use.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+use crate::mail::{MailError, ThrottleScope};
+
+/// How calls are retried.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts at a call that keeps failing transiently (throttling does not count).
+    pub max_attempts: u32,
+    /// Delay after the first transient failure; doubles each time.
+    pub base_delay: Duration,
+    /// Longest delay between attempts.
+    pub max_delay: Duration,
+    /// Pause when a throttling reply names no back-off.
+    pub default_back_off: Duration,
+    /// Longest pause a single back-off may impose (guards against absurd values).
+    pub max_back_off: Duration,
+    /// Give up on a call throttled for longer than this in total.
+    pub max_throttled: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            default_back_off: Duration::from_secs(30),
+            max_back_off: Duration::from_secs(300),
+            max_throttled: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before attempt `failures + 1`.
+    fn delay(&self, failures: u32, retry_after: Option<Duration>) -> Duration {
+        let exponential = self
+            .base_delay
+            .saturating_mul(1u32 << failures.saturating_sub(1).min(16))
+            .min(self.max_delay);
+        retry_after.map_or(exponential, |hint| {
+            hint.min(self.max_back_off).max(exponential)
+        })
+    }
+}
+
+/// Rate limits and throttling pauses for one process.
+#[derive(Default)]
+pub struct Pacer {
+    limiters: Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>,
+    pauses: Mutex<HashMap<String, Instant>>,
+}
+
+impl std::fmt::Debug for Pacer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pacer").finish_non_exhaustive()
+    }
+}
+
+fn mailbox_pause_key(tenant: &str, mailbox: &str) -> String {
+    format!("{tenant}#{}", mailbox.to_ascii_lowercase())
+}
+
+impl Pacer {
+    /// A pacer with no limits yet.
+    pub fn new() -> Arc<Pacer> {
+        Arc::new(Pacer::default())
+    }
+
+    /// The rate limiter of a tenant at `requests_per_second`.
+    fn limiter(&self, tenant: &str, requests_per_second: f64) -> Arc<DefaultDirectRateLimiter> {
+        let rate = if requests_per_second.is_finite() && requests_per_second > 0.0 {
+            requests_per_second
+        } else {
+            crate::model::ProjectOptions::default().requests_per_second
+        };
+        let key = format!("{tenant}@{rate}");
+        let mut limiters = self
+            .limiters
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        limiters
+            .entry(key)
+            .or_insert_with(|| {
+                let period = Duration::from_secs_f64(1.0 / rate);
+                let burst = NonZeroU32::new(rate.ceil().clamp(1.0, 1000.0) as u32)
+                    .unwrap_or(NonZeroU32::MIN);
+                let quota = Quota::with_period(period)
+                    .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+                    .allow_burst(burst);
+                Arc::new(RateLimiter::direct(quota))
+            })
+            .clone()
+    }
+
+    /// Until when calls to `mailbox` of `tenant` must wait, if they must.
+    pub fn paused_until(&self, tenant: &str, mailbox: &str) -> Option<Instant> {
+        let now = Instant::now();
+        let mut pauses = self
+            .pauses
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        pauses.retain(|_, until| *until > now);
+        let tenant_pause = pauses.get(tenant).copied();
+        let mailbox_pause = pauses.get(&mailbox_pause_key(tenant, mailbox)).copied();
+        tenant_pause.max(mailbox_pause)
+    }
+
+    /// Pauses calls for `back_off`: to the mailbox, or to the whole tenant, as the scope says.
+    pub fn pause(&self, tenant: &str, mailbox: &str, scope: ThrottleScope, back_off: Duration) {
+        let key = match scope {
+            ThrottleScope::Tenant => tenant.to_string(),
+            ThrottleScope::Mailbox | ThrottleScope::Connection => {
+                mailbox_pause_key(tenant, mailbox)
+            }
+        };
+        let until = Instant::now() + back_off;
+        let mut pauses = self
+            .pauses
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = pauses.entry(key).or_insert(until);
+        *entry = (*entry).max(until);
+    }
+}
+
+/// Whether a failed call may be repeated as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    /// The call has no lasting effect (reads, idempotent updates): retry transient failures.
+    Safe,
+    /// The call may have had its effect even when it failed (an upload whose reply was lost):
+    /// only throttling, which Exchange sends before doing anything, is retried; other failures
+    /// go back to the caller to reconcile.
+    OnlyIfThrottled,
+}
+
+/// A concurrency slot a task holds while it calls, and gives up while it waits out a pause.
+/// Clones share the slot, so a task's source and destination lanes hold one slot together.
+#[derive(Debug, Clone)]
+pub struct Slot {
+    semaphore: Arc<Semaphore>,
+    permit: Arc<Mutex<Option<OwnedSemaphorePermit>>>,
+}
+
+impl Slot {
+    /// Takes a slot from `semaphore`.
+    pub async fn acquire(semaphore: Arc<Semaphore>) -> Slot {
+        let permit = semaphore.clone().acquire_owned().await.ok();
+        Slot {
+            semaphore,
+            permit: Arc::new(Mutex::new(permit)),
+        }
+    }
+
+    fn permit(&self) -> std::sync::MutexGuard<'_, Option<OwnedSemaphorePermit>> {
+        self.permit
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn release(&self) {
+        self.permit().take();
+    }
+
+    async fn reacquire(&self) {
+        if self.permit().is_some() {
+            return;
+        }
+        let permit = self.semaphore.clone().acquire_owned().await.ok();
+        let mut held = self.permit();
+        if held.is_none() {
+            *held = permit;
+        }
+    }
+}
+
+/// The calls of one task to one mailbox of one tenant.
+#[derive(Debug)]
+pub struct Lane {
+    pacer: Arc<Pacer>,
+    limiter: Arc<DefaultDirectRateLimiter>,
+    tenant: String,
+    mailbox: String,
+    policy: RetryPolicy,
+    slot: Option<Slot>,
+    throttle_events: u64,
+}
+
+impl Lane {
+    /// A lane to `mailbox` of the tenant keyed `tenant`, at most `requests_per_second` for the
+    /// tenant in this process.
+    pub fn new(
+        pacer: Arc<Pacer>,
+        tenant: &str,
+        mailbox: &str,
+        requests_per_second: f64,
+        policy: RetryPolicy,
+    ) -> Lane {
+        Lane {
+            limiter: pacer.limiter(tenant, requests_per_second),
+            pacer,
+            tenant: tenant.to_string(),
+            mailbox: mailbox.to_string(),
+            policy,
+            slot: None,
+            throttle_events: 0,
+        }
+    }
+
+    /// Holds `slot` while calling, giving it up during pauses.
+    pub fn with_slot(mut self, slot: Slot) -> Lane {
+        self.slot = Some(slot);
+        self
+    }
+
+    /// Throttling replies this lane met.
+    pub fn throttle_events(&self) -> u64 {
+        self.throttle_events
+    }
+
+    /// Waits until the mailbox and tenant are not paused and the rate allows a request.
+    async fn ready(&mut self) {
+        loop {
+            if let Some(until) = self.pacer.paused_until(&self.tenant, &self.mailbox) {
+                if let Some(slot) = &self.slot {
+                    slot.release();
+                }
+                tokio::time::sleep_until(until).await;
+                continue;
+            }
+            if let Some(slot) = &self.slot {
+                slot.reacquire().await;
+                // Other tasks may have been throttled while this one waited for its slot.
+                if self
+                    .pacer
+                    .paused_until(&self.tenant, &self.mailbox)
+                    .is_some()
+                {
+                    continue;
+                }
+            }
+            self.limiter.until_ready().await;
+            return;
+        }
+    }
+
+    /// Calls `call` until it succeeds, fails for good, or (for [`Repeat::OnlyIfThrottled`])
+    /// fails in a way only the caller can sort out.
+    pub async fn call<T, F, Fut>(&mut self, repeat: Repeat, mut call: F) -> Result<T, MailError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, MailError>>,
+    {
+        let mut failures = 0u32;
+        let mut throttled_for = Duration::ZERO;
+        loop {
+            self.ready().await;
+            let error = match call().await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            match &error {
+                MailError::Throttled { back_off, scope } => {
+                    self.throttle_events += 1;
+                    let pause = back_off
+                        .unwrap_or(self.policy.default_back_off)
+                        .min(self.policy.max_back_off);
+                    throttled_for += pause;
+                    if throttled_for > self.policy.max_throttled {
+                        return Err(error);
+                    }
+                    tracing::debug!(tenant = %self.tenant, mailbox = %self.mailbox, ?pause, %scope, "throttled");
+                    self.pacer.pause(&self.tenant, &self.mailbox, *scope, pause);
+                }
+                MailError::Transient { retry_after, .. } if repeat == Repeat::Safe => {
+                    failures += 1;
+                    if failures >= self.policy.max_attempts {
+                        return Err(error);
+                    }
+                    let delay = self.policy.delay(failures, *retry_after);
+                    tracing::debug!(mailbox = %self.mailbox, ?delay, %error, "retrying");
+                    if let Some(slot) = &self.slot {
+                        slot.release();
+                    }
+                    tokio::time::sleep(delay).await;
+                }
+                _ => return Err(error),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn quick_policy() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            default_back_off: Duration::from_millis(20),
+            max_back_off: Duration::from_millis(50),
+            max_throttled: Duration::from_secs(1),
+        }
+    }
+
+    #[tokio::test]
+    async fn transient_failures_are_retried_then_returned() {
+        let mut lane = Lane::new(Pacer::new(), "t", "ann@x", 1000.0, quick_policy());
+        let calls = AtomicU32::new(0);
+        let result: Result<(), MailError> = lane
+            .call(Repeat::Safe, || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(MailError::Transient {
+                    message: "reset".into(),
+                    retry_after: None,
+                })
+            })
+            .await;
+        assert!(result.is_err());
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            3,
+            "max_attempts bounds the attempts"
+        );
+    }
+
+    #[tokio::test]
+    async fn uploads_are_not_repeated_after_an_ambiguous_failure() {
+        let mut lane = Lane::new(Pacer::new(), "t", "ann@x", 1000.0, quick_policy());
+        let calls = AtomicU32::new(0);
+        let result: Result<(), MailError> = lane
+            .call(Repeat::OnlyIfThrottled, || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(MailError::Transient {
+                    message: "reset".into(),
+                    retry_after: None,
+                })
+            })
+            .await;
+        assert!(result.is_err());
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_throttled_mailbox_pauses_other_lanes_to_it_but_not_other_mailboxes() {
+        let pacer = Pacer::new();
+        let mut lane = Lane::new(pacer.clone(), "t", "ann@x", 1000.0, quick_policy());
+        let calls = AtomicU32::new(0);
+        let value = lane
+            .call(Repeat::OnlyIfThrottled, || async {
+                if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                    Err(MailError::Throttled {
+                        back_off: Some(Duration::from_millis(40)),
+                        scope: ThrottleScope::Mailbox,
+                    })
+                } else {
+                    Ok(7)
+                }
+            })
+            .await;
+        assert_eq!(value, Ok(7), "throttling is retried even for uploads");
+        assert_eq!(lane.throttle_events(), 1);
+
+        pacer.pause(
+            "t",
+            "ann@x",
+            ThrottleScope::Mailbox,
+            Duration::from_secs(60),
+        );
+        assert!(
+            pacer.paused_until("t", "ANN@x").is_some(),
+            "addresses compare case-insensitively"
+        );
+        assert!(
+            pacer.paused_until("t", "bob@x").is_none(),
+            "other mailboxes go on"
+        );
+        pacer.pause("t", "ann@x", ThrottleScope::Tenant, Duration::from_secs(60));
+        assert!(
+            pacer.paused_until("t", "bob@x").is_some(),
+            "a tenant pause stops every mailbox"
+        );
+        assert!(
+            pacer.paused_until("other", "bob@x").is_none(),
+            "other tenants go on"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_paused_lane_gives_its_slot_to_others() {
+        let pacer = Pacer::new();
+        let semaphore = Arc::new(Semaphore::new(1));
+        let slot = Slot::acquire(semaphore.clone()).await;
+        let mut lane =
+            Lane::new(pacer.clone(), "t", "ann@x", 1000.0, quick_policy()).with_slot(slot);
+        pacer.pause(
+            "t",
+            "ann@x",
+            ThrottleScope::Tenant,
+            Duration::from_millis(200),
+        );
+        let waiting = tokio::spawn(async move {
+            lane.call(Repeat::Safe, || async { Ok::<_, MailError>(()) })
+                .await
+        });
+        let other = tokio::time::timeout(
+            Duration::from_millis(150),
+            semaphore.clone().acquire_owned(),
+        )
+        .await;
+        assert!(
+            other.is_ok(),
+            "the slot is free while its holder waits out the pause"
+        );
+        drop(other);
+        assert_eq!(waiting.await.ok(), Some(Ok(())));
+    }
+
+    #[test]
+    fn delays_grow_and_honour_the_servers_hint() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.delay(1, None), Duration::from_millis(500));
+        assert_eq!(policy.delay(3, None), Duration::from_secs(2));
+        assert_eq!(policy.delay(30, None), Duration::from_secs(30));
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(10))),
+            Duration::from_secs(10)
+        );
+    }
+}

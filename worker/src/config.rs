@@ -1,0 +1,42 @@
+//! How a worker runs.
+
+use std::time::Duration;
+
+use ferry_core::pacing::RetryPolicy;
+
+/// A worker's settings.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Its name in logs and unit results (defaults to the host name).
+    pub name: String,
+    /// Units it works on at once; also its prefetch per project queue.
+    pub concurrency: usize,
+    /// How long a unit's lease lasts without renewal. A worker that dies holds its units this
+    /// long before another may take them over.
+    pub lease_ttl: Duration,
+    /// Attempts at a unit before it is reported failed.
+    pub max_unit_attempts: u64,
+    /// Rounds an item gets before it is logged as failed.
+    pub max_item_attempts: u32,
+    /// Retries of calls to the tenants.
+    pub retry: RetryPolicy,
+    /// How often it looks for new projects to serve.
+    pub project_refresh: Duration,
+    /// How long running units may finish after a shutdown is asked for.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            name: std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into()),
+            concurrency: 8,
+            lease_ttl: Duration::from_secs(60),
+            max_unit_attempts: 5,
+            max_item_attempts: 3,
+            retry: RetryPolicy::default(),
+            project_refresh: Duration::from_secs(2),
+            shutdown_grace: Duration::from_secs(30),
+        }
+    }
+}

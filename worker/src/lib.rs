@@ -1,0 +1,15 @@
+//! Ferry's worker: consumes work units from the broker and copies each unit's items from the
+//! source tenant to the destination, exactly once, at the pace Microsoft allows.
+//!
+//! - [`Worker`] runs the consumer loop: a subscription per project queue, units as tasks sharing
+//!   a number of slots, a lease per unit, results published before acknowledgement;
+//! - [`unit`] copies one unit and explains how duplicates are prevented;
+//! - [`batch`] bounds export/upload batches by count and bytes.
+
+pub mod batch;
+pub mod config;
+pub mod unit;
+mod worker;
+
+pub use config::WorkerConfig;
+pub use worker::Worker;

@@ -1,0 +1,535 @@
+//! Copying one work unit: list the unit's source items, skip those already migrated, settle what
+//! an earlier attempt left half done, then export and upload the rest batch by batch, recording
+//! every copy the moment it exists.
+//!
+//! Exactly once, under Exchange's rules (an upload returns a new id; export data is opaque; a
+//! crash can fall anywhere):
+//! 1. before a batch is uploaded, its keys are recorded as upload intents ("pending");
+//! 2. each copy is stamped with its source item's key (an extended property) right after upload;
+//! 3. each copy is recorded as migrated, atomically with its counters and the end of its intent;
+//! 4. an attempt that finds intents left over (a crash, or an upload whose reply was lost) looks
+//!    at the destination folder: a copy carrying the key, or an unstamped copy with the same
+//!    fingerprint, is recorded instead of uploaded again.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::Utc;
+use ferry_core::mail::{MailApi, MailError, SourceItem};
+use ferry_core::model::{
+    ItemErrorRecord, ItemKey, MailboxId, PassId, ProjectId, ProjectRecord, UnitId,
+};
+use ferry_core::pacing::{Lane, Repeat};
+use ferry_core::store::{CounterKey, MigratedCommit, MigratedItem, Store, StoreError};
+use ferry_core::units::unit_range;
+use ferry_core::wire::item_error_to_proto;
+use ferry_ews::data::ItemData;
+use ferry_proto::v1::{UnitResult, WorkUnit};
+
+use crate::batch::batches;
+
+/// Why a unit stopped before it was done.
+#[derive(Debug, thiserror::Error)]
+pub enum UnitStop {
+    /// The store failed; try the unit again later.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A failure that may pass (the source or destination unreachable for now).
+    #[error("retryable failure: {0}")]
+    Retryable(MailError),
+}
+
+/// A source item to copy, with its key.
+#[derive(Debug, Clone, Copy)]
+struct Candidate<'a> {
+    item: &'a SourceItem,
+    key: ItemKey,
+}
+
+/// One attempt at one unit.
+pub struct UnitJob<'a> {
+    /// The unit.
+    pub unit: &'a WorkUnit,
+    /// Its project.
+    pub project: &'a ProjectRecord,
+    /// The store.
+    pub store: &'a dyn Store,
+    /// The source tenant.
+    pub source: Arc<dyn MailApi>,
+    /// The destination tenant.
+    pub destination: Arc<dyn MailApi>,
+    /// Calls to the source mailbox.
+    pub source_lane: &'a mut Lane,
+    /// Calls to the destination mailbox.
+    pub destination_lane: &'a mut Lane,
+    /// Rounds an item gets (export and upload) before it is logged as failed.
+    pub max_item_attempts: u32,
+    /// This worker's name, for the result.
+    pub worker: &'a str,
+}
+
+impl UnitJob<'_> {
+    fn counter_key(&self) -> CounterKey {
+        CounterKey {
+            project: ProjectId(self.unit.project_id.clone()),
+            mailbox: MailboxId(self.unit.mailbox_id.clone()),
+            pass: PassId(self.unit.pass_id.clone()),
+        }
+    }
+
+    fn unit_id(&self) -> UnitId {
+        UnitId(self.unit.unit_id.clone())
+    }
+
+    /// A result carrying nothing but the unit's identity.
+    pub fn empty_result(unit: &WorkUnit, worker: &str) -> UnitResult {
+        UnitResult {
+            unit_id: unit.unit_id.clone(),
+            project_id: unit.project_id.clone(),
+            pass_id: unit.pass_id.clone(),
+            mailbox_id: unit.mailbox_id.clone(),
+            folder_path: unit.folder_path.clone(),
+            worker: worker.to_string(),
+            ..UnitResult::default()
+        }
+    }
+
+    /// The result of a unit that could not be done at all.
+    pub fn failed_result(unit: &WorkUnit, worker: &str, code: &str, message: &str) -> UnitResult {
+        let mut result = UnitJob::empty_result(unit, worker);
+        result.failed = true;
+        result.failure = format!("{code}: {message}");
+        result.errors.push(item_error_to_proto(&ItemErrorRecord {
+            source_item_id: String::new(),
+            folder_path: unit.folder_path.clone(),
+            code: code.to_string(),
+            message: format!("the folder could not be migrated: {message}"),
+            subject: String::new(),
+            item_class: String::new(),
+            size: 0,
+            pass_id: PassId(unit.pass_id.clone()),
+            at: Utc::now(),
+        }));
+        result
+    }
+
+    /// Runs the unit to its result.
+    pub async fn run(mut self) -> Result<UnitResult, UnitStop> {
+        let source = self.source.clone();
+        let (mailbox, folder, range) = (
+            &self.unit.source_address,
+            &self.unit.source_folder_id,
+            unit_range(self.unit),
+        );
+        let listed = self
+            .source_lane
+            .call(Repeat::Safe, || source.items(mailbox, folder, range))
+            .await;
+        let items = match listed {
+            Ok(items) => items,
+            Err(error) if error.is_retryable() => return Err(UnitStop::Retryable(error)),
+            Err(error) => {
+                let mut result = UnitJob::failed_result(
+                    self.unit,
+                    self.worker,
+                    &error.code(),
+                    &error.to_string(),
+                );
+                result.throttle_events = self.throttle_events();
+                return Ok(result);
+            }
+        };
+
+        let mut errors = Vec::new();
+        let todo = self.not_yet_migrated(&items).await?;
+        let todo = self.settle_leftovers(todo).await?;
+        let options = &self.project.options;
+        for batch in batches(
+            &todo,
+            |candidate| candidate.item.size,
+            options.batch_items as usize,
+            options.batch_bytes,
+        ) {
+            self.copy_batch(batch, &mut errors).await?;
+        }
+
+        let copied = self
+            .store
+            .unit_copied(&self.counter_key().pass, &self.unit_id())
+            .await?;
+        let failed = errors.len() as u64;
+        let mut result = UnitJob::empty_result(self.unit, self.worker);
+        result.items_seen = items.len() as u64;
+        result.items_copied = copied.items;
+        result.bytes_copied = copied.bytes;
+        result.items_already_present = (items.len() as u64).saturating_sub(copied.items + failed);
+        result.errors = errors.iter().map(item_error_to_proto).collect();
+        result.throttle_events = self.throttle_events();
+        Ok(result)
+    }
+
+    fn throttle_events(&self) -> u64 {
+        self.source_lane.throttle_events() + self.destination_lane.throttle_events()
+    }
+
+    /// The items whose keys are not in the mailbox's migrated set.
+    async fn not_yet_migrated<'i>(
+        &self,
+        items: &'i [SourceItem],
+    ) -> Result<Vec<Candidate<'i>>, UnitStop> {
+        let key = self.counter_key();
+        let candidates: Vec<Candidate<'i>> = items
+            .iter()
+            .map(|item| Candidate {
+                item,
+                key: ItemKey::of(&self.unit.source_address, &item.id),
+            })
+            .collect();
+        let mut todo = Vec::with_capacity(candidates.len());
+        for chunk in candidates.chunks(1000) {
+            let keys: Vec<ItemKey> = chunk.iter().map(|candidate| candidate.key).collect();
+            let migrated = self
+                .store
+                .migrated(&key.project, &key.mailbox, &keys)
+                .await?;
+            todo.extend(
+                chunk
+                    .iter()
+                    .zip(migrated)
+                    .filter(|(_, done)| !done)
+                    .map(|(candidate, _)| *candidate),
+            );
+        }
+        Ok(todo)
+    }
+
+    /// Settles the upload intents an earlier attempt left: items found at the destination are
+    /// recorded; intents for items no longer to do are dropped. Returns what is left to copy.
+    async fn settle_leftovers<'i>(
+        &mut self,
+        todo: Vec<Candidate<'i>>,
+    ) -> Result<Vec<Candidate<'i>>, UnitStop> {
+        let pending: HashSet<ItemKey> = self
+            .store
+            .pending(&self.unit_id())
+            .await?
+            .into_iter()
+            .collect();
+        if pending.is_empty() {
+            return Ok(todo);
+        }
+        tracing::info!(unit = %self.unit.unit_id, leftovers = pending.len(), "settling an earlier attempt's uploads");
+        let leftovers: Vec<Candidate<'i>> = todo
+            .iter()
+            .filter(|candidate| pending.contains(&candidate.key))
+            .copied()
+            .collect();
+        let found = self.find_at_destination(&leftovers).await?;
+        let remaining: Vec<Candidate<'i>> = todo
+            .into_iter()
+            .filter(|candidate| !found.contains(&candidate.key))
+            .collect();
+        let still_to_do: HashSet<ItemKey> =
+            remaining.iter().map(|candidate| candidate.key).collect();
+        let stale: Vec<ItemKey> = pending
+            .into_iter()
+            .filter(|key| !still_to_do.contains(key))
+            .collect();
+        self.store.clear_pending(&self.unit_id(), &stale).await?;
+        Ok(remaining)
+    }
+
+    /// Looks for copies of `candidates` in the destination folder (by stamp, then by fingerprint
+    /// among unstamped copies), stamps and records those found, and returns their keys.
+    async fn find_at_destination(
+        &mut self,
+        candidates: &[Candidate<'_>],
+    ) -> Result<HashSet<ItemKey>, UnitStop> {
+        if candidates.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let destination = self.destination.clone();
+        let (mailbox, folder) = (
+            &self.unit.destination_address,
+            &self.unit.destination_folder_id,
+        );
+        let present = self
+            .destination_lane
+            .call(Repeat::Safe, || destination.stamped_items(mailbox, folder))
+            .await
+            .map_err(UnitStop::Retryable)?;
+        let stamped: HashSet<ItemKey> = present.iter().filter_map(|item| item.stamp).collect();
+        let mut unstamped: HashMap<_, Vec<String>> = HashMap::new();
+        for item in present.iter().filter(|item| item.stamp.is_none()) {
+            unstamped
+                .entry(item.fingerprint())
+                .or_default()
+                .push(item.id.clone());
+        }
+        let mut found = Vec::new();
+        let mut to_stamp = Vec::new();
+        for candidate in candidates {
+            if stamped.contains(&candidate.key) {
+                found.push(*candidate);
+            } else if let Some(copy) = unstamped
+                .get_mut(&candidate.item.fingerprint())
+                .and_then(Vec::pop)
+            {
+                to_stamp.push((copy, candidate.key));
+                found.push(*candidate);
+            }
+        }
+        tracing::info!(unit = %self.unit.unit_id, found = found.len(), of = candidates.len(), "looked for earlier copies");
+        self.stamp(&to_stamp).await;
+        self.record(&found).await?;
+        Ok(found.iter().map(|candidate| candidate.key).collect())
+    }
+
+    /// Stamps copies with their source keys. A stamp that fails is logged, not fatal: the store
+    /// already knows the copy; the stamp only helps a later crash recovery.
+    async fn stamp(&mut self, copies: &[(String, ItemKey)]) {
+        if copies.is_empty() {
+            return;
+        }
+        let destination = self.destination.clone();
+        let mailbox = &self.unit.destination_address;
+        match self
+            .destination_lane
+            .call(Repeat::Safe, || destination.stamp(mailbox, copies))
+            .await
+        {
+            Ok(results) => {
+                for ((id, _), result) in copies.iter().zip(results) {
+                    if let Err(error) = result {
+                        tracing::warn!(unit = %self.unit.unit_id, copy = %id, %error, "could not stamp a copy");
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::warn!(unit = %self.unit.unit_id, %error, "could not stamp copies")
+            }
+        }
+    }
+
+    /// Records copies as migrated.
+    async fn record(&self, copies: &[Candidate<'_>]) -> Result<(), UnitStop> {
+        if copies.is_empty() {
+            return Ok(());
+        }
+        let items: Vec<MigratedItem<'_>> = copies
+            .iter()
+            .map(|candidate| MigratedItem {
+                key: candidate.key,
+                item_class: &candidate.item.item_class,
+                bytes: candidate.item.size,
+            })
+            .collect();
+        let counters = self.counter_key();
+        let unit = self.unit_id();
+        self.store
+            .commit_migrated(&MigratedCommit {
+                counters: &counters,
+                unit: &unit,
+                items: &items,
+            })
+            .await?;
+        Ok(())
+    }
+
+    fn item_error(&self, candidate: &Candidate<'_>, error: &MailError) -> ItemErrorRecord {
+        let message = match error {
+            MailError::ItemNotFound(_) => {
+                "the item was deleted at the source during the migration".to_string()
+            }
+            other => other.to_string(),
+        };
+        ItemErrorRecord {
+            source_item_id: candidate.item.id.clone(),
+            folder_path: self.unit.folder_path.clone(),
+            code: error.code(),
+            message,
+            subject: candidate.item.subject.clone(),
+            item_class: candidate.item.item_class.clone(),
+            size: candidate.item.size,
+            pass_id: PassId(self.unit.pass_id.clone()),
+            at: Utc::now(),
+        }
+    }
+
+    /// Copies one batch: export, upload, stamp, record; items that fail in a way that may pass
+    /// get more rounds, up to `max_item_attempts`; the rest end in `errors`.
+    async fn copy_batch(
+        &mut self,
+        batch: &[Candidate<'_>],
+        errors: &mut Vec<ItemErrorRecord>,
+    ) -> Result<(), UnitStop> {
+        let keys: Vec<ItemKey> = batch.iter().map(|candidate| candidate.key).collect();
+        self.store.add_pending(&self.unit_id(), &keys).await?;
+        let mut remaining: Vec<Candidate<'_>> = batch.to_vec();
+        let mut last_errors: HashMap<ItemKey, MailError> = HashMap::new();
+        let mut failed: Vec<ItemKey> = Vec::new();
+        for round in 1..=self.max_item_attempts.max(1) {
+            if remaining.is_empty() {
+                break;
+            }
+            let exported = self.export(&remaining).await;
+            let mut to_upload = Vec::new();
+            let mut retry = Vec::new();
+            for (candidate, outcome) in remaining.iter().zip(exported) {
+                match outcome {
+                    Ok(data) => to_upload.push((*candidate, data)),
+                    Err(error) if error.is_retryable() => {
+                        last_errors.insert(candidate.key, error);
+                        retry.push(*candidate);
+                    }
+                    Err(error) => {
+                        errors.push(self.item_error(candidate, &error));
+                        failed.push(candidate.key);
+                    }
+                }
+            }
+            let uploaded = self.upload(to_upload).await?;
+            for (candidate, error) in uploaded.failed {
+                errors.push(self.item_error(&candidate, &error));
+                failed.push(candidate.key);
+            }
+            for (candidate, error) in uploaded.retry {
+                last_errors.insert(candidate.key, error);
+                retry.push(candidate);
+            }
+            if !retry.is_empty() && round < self.max_item_attempts {
+                tracing::debug!(unit = %self.unit.unit_id, items = retry.len(), round, "retrying items");
+            }
+            remaining = retry;
+        }
+        for candidate in &remaining {
+            let error = last_errors
+                .remove(&candidate.key)
+                .unwrap_or(MailError::Transient {
+                    message: "gave up after repeated failures".into(),
+                    retry_after: None,
+                });
+            errors.push(self.item_error(candidate, &error));
+            failed.push(candidate.key);
+        }
+        self.store.clear_pending(&self.unit_id(), &failed).await?;
+        Ok(())
+    }
+
+    /// Exports `candidates`; one outcome per candidate, in order.
+    async fn export(&mut self, candidates: &[Candidate<'_>]) -> Vec<Result<ItemData, MailError>> {
+        let source = self.source.clone();
+        let mailbox = &self.unit.source_address;
+        let ids: Vec<String> = candidates
+            .iter()
+            .map(|candidate| candidate.item.id.clone())
+            .collect();
+        let exported = self
+            .source_lane
+            .call(Repeat::Safe, || async {
+                let mut stream = source.export(mailbox, &ids).await?;
+                let mut items = HashMap::with_capacity(ids.len());
+                while let Some((id, outcome)) = stream.next().await? {
+                    items.insert(id, outcome);
+                }
+                Ok(items)
+            })
+            .await;
+        match exported {
+            Ok(mut items) => candidates
+                .iter()
+                .map(|candidate| {
+                    items.remove(&candidate.item.id).unwrap_or_else(|| {
+                        Err(MailError::Transient {
+                            message: "the export reply did not include the item".into(),
+                            retry_after: None,
+                        })
+                    })
+                })
+                .collect(),
+            Err(error) => candidates.iter().map(|_| Err(error.clone())).collect(),
+        }
+    }
+
+    /// Uploads exported items, stamps and records the copies. An upload whose outcome is unknown
+    /// (the reply was lost) is settled by looking at the destination before anything is retried.
+    async fn upload<'i>(
+        &mut self,
+        items: Vec<(Candidate<'i>, ItemData)>,
+    ) -> Result<Uploaded<'i>, UnitStop> {
+        let mut uploaded = Uploaded::default();
+        if items.is_empty() {
+            return Ok(uploaded);
+        }
+        let destination = self.destination.clone();
+        let (mailbox, folder) = (
+            &self.unit.destination_address,
+            &self.unit.destination_folder_id,
+        );
+        let data: Vec<ItemData> = items.iter().map(|(_, data)| data.clone()).collect();
+        let reply = self
+            .destination_lane
+            .call(Repeat::OnlyIfThrottled, || {
+                destination.upload(mailbox, folder, &data)
+            })
+            .await;
+        drop(data);
+        let mut unknown = Vec::new();
+        match reply {
+            Ok(results) => {
+                let mut copies = Vec::new();
+                let mut stamps = Vec::new();
+                let mut results = results.into_iter();
+                for (candidate, _) in &items {
+                    match results.next() {
+                        Some(Ok(copy)) => {
+                            stamps.push((copy, candidate.key));
+                            copies.push(*candidate);
+                        }
+                        Some(Err(error)) if error.is_retryable() => {
+                            uploaded.retry.push((*candidate, error))
+                        }
+                        Some(Err(error)) => uploaded.failed.push((*candidate, error)),
+                        None => unknown.push(*candidate),
+                    }
+                }
+                self.stamp(&stamps).await;
+                self.record(&copies).await?;
+            }
+            Err(error) if error.is_retryable() => {
+                tracing::info!(unit = %self.unit.unit_id, %error, "upload outcome unknown; checking the destination");
+                unknown.extend(items.iter().map(|(candidate, _)| *candidate));
+            }
+            Err(error) => uploaded.failed.extend(
+                items
+                    .iter()
+                    .map(|(candidate, _)| (*candidate, error.clone())),
+            ),
+        }
+        if !unknown.is_empty() {
+            let found = self.find_at_destination(&unknown).await?;
+            for candidate in unknown
+                .into_iter()
+                .filter(|candidate| !found.contains(&candidate.key))
+            {
+                uploaded.retry.push((
+                    candidate,
+                    MailError::Transient {
+                        message: "the upload's outcome was unknown and no copy was found".into(),
+                        retry_after: None,
+                    },
+                ));
+            }
+        }
+        Ok(uploaded)
+    }
+}
+
+/// What an upload left to do.
+#[derive(Default)]
+struct Uploaded<'i> {
+    /// Items to try again.
+    retry: Vec<(Candidate<'i>, MailError)>,
+    /// Items that cannot be copied.
+    failed: Vec<(Candidate<'i>, MailError)>,
+}

@@ -1,0 +1,364 @@
+//! The worker's consumer loop: one subscription per project queue (each project's units wait in
+//! their own queue, so one project's throttled tenant never holds up another's), units run as
+//! tasks sharing `concurrency` slots, each under a lease so a redelivered unit is never worked on
+//! twice at once. A unit's result is published (and confirmed by the broker) before its delivery
+//! is acknowledged, so a crash at any point leads to redelivery, never to a lost unit.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferry_core::broker::{Broker, Delivery};
+use ferry_core::mail::MailApiFactory;
+use ferry_core::model::{new_id, unit_queue, ProjectId, ProjectRecord, UnitId, RESULT_QUEUE};
+use ferry_core::pacing::{Lane, Pacer, Slot};
+use ferry_core::store::Store;
+use ferry_proto::v1::{UnitResult, WorkUnit};
+use prost::Message;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::WorkerConfig;
+use crate::unit::{UnitJob, UnitStop};
+
+/// A worker process's engine.
+pub struct Worker {
+    config: WorkerConfig,
+    store: Arc<dyn Store>,
+    broker: Arc<dyn Broker>,
+    mail: Arc<dyn MailApiFactory>,
+    pacer: Arc<Pacer>,
+    slots: Arc<Semaphore>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("name", &self.config.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a unit attempt ended.
+enum Outcome {
+    /// Publish this result, then acknowledge.
+    Finished(Box<UnitResult>),
+    /// Put the unit back for a later attempt.
+    Again,
+}
+
+impl Worker {
+    /// A worker over these services.
+    pub fn new(
+        config: WorkerConfig,
+        store: Arc<dyn Store>,
+        broker: Arc<dyn Broker>,
+        mail: Arc<dyn MailApiFactory>,
+    ) -> Arc<Worker> {
+        Arc::new(Worker {
+            slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            config,
+            store,
+            broker,
+            mail,
+            pacer: Pacer::new(),
+        })
+    }
+
+    /// Serves every project's unit queue until `shutdown`, then lets running units finish
+    /// within the grace period.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        if let Err(error) = self.broker.declare(RESULT_QUEUE).await {
+            tracing::warn!(%error, "could not declare the result queue yet");
+        }
+        let mut consumers: HashMap<ProjectId, tokio::task::JoinHandle<()>> = HashMap::new();
+        tracing::info!(worker = %self.config.name, concurrency = self.config.concurrency, "worker started");
+        loop {
+            match self.store.projects().await {
+                Ok(projects) => {
+                    for project in projects {
+                        if let std::collections::hash_map::Entry::Vacant(entry) =
+                            consumers.entry(project.id)
+                        {
+                            let consumer =
+                                self.clone().consume(entry.key().clone(), shutdown.clone());
+                            entry.insert(tokio::spawn(consumer));
+                        }
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "could not list projects"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(self.config.project_refresh) => {}
+            }
+        }
+        for (_, consumer) in consumers {
+            let _ = consumer.await;
+        }
+        tracing::info!(worker = %self.config.name, "worker stopped");
+    }
+
+    /// Consumes one project's unit queue, resubscribing after broker failures.
+    async fn consume(self: Arc<Self>, project: ProjectId, shutdown: CancellationToken) {
+        let queue = unit_queue(&project);
+        let prefetch = u16::try_from(self.config.concurrency).unwrap_or(u16::MAX);
+        let mut running = JoinSet::new();
+        while !shutdown.is_cancelled() {
+            let mut subscription = match self.broker.subscribe(&queue, prefetch).await {
+                Ok(subscription) => subscription,
+                Err(error) => {
+                    tracing::warn!(%queue, %error, "could not subscribe; retrying");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        _ = tokio::time::sleep(Duration::from_secs(2)) => continue,
+                    }
+                }
+            };
+            loop {
+                let next = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    next = subscription.next() => next,
+                    // Reap finished tasks so the set does not grow.
+                    Some(_) = running.join_next(), if !running.is_empty() => continue,
+                };
+                match next {
+                    Ok(Some(delivery)) => {
+                        running.spawn(self.clone().handle(delivery, shutdown.clone()));
+                    }
+                    Ok(None) => break,
+                    Err(error) => {
+                        tracing::warn!(%queue, %error, "subscription failed; resubscribing");
+                        break;
+                    }
+                }
+            }
+            if shutdown.is_cancelled() {
+                // Keep the subscription (and so the deliveries) alive while units finish.
+                let finish = async { while running.join_next().await.is_some() {} };
+                if tokio::time::timeout(self.config.shutdown_grace, finish)
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!(%queue, "units still running after the grace period; they will be redelivered");
+                    running.abort_all();
+                }
+                break;
+            }
+        }
+    }
+
+    /// Takes one delivery to its end: acknowledged after its result is published, or returned.
+    async fn handle(self: Arc<Self>, delivery: Delivery, shutdown: CancellationToken) {
+        let unit = match WorkUnit::decode(&delivery.payload[..]) {
+            Ok(unit) => unit,
+            Err(error) => {
+                // It can never be processed; keeping it would block the queue forever.
+                tracing::error!(%error, bytes = delivery.payload.len(), "dropping a message that is not a work unit");
+                let _ = delivery.ack().await;
+                return;
+            }
+        };
+        let lease = format!("unit:{}", unit.unit_id);
+        let holder = format!("{}:{}", self.config.name, new_id());
+        let outcome = match self.take_lease(&lease, &holder, &shutdown).await {
+            None => Outcome::Again,
+            Some(()) => {
+                let lost = CancellationToken::new();
+                let renewal = tokio::spawn(self.clone().renew(
+                    lease.clone(),
+                    holder.clone(),
+                    lost.clone(),
+                ));
+                let outcome = tokio::select! {
+                    outcome = self.attempt(&unit, delivery.redelivered) => outcome,
+                    _ = lost.cancelled() => {
+                        tracing::warn!(unit = %unit.unit_id, "lost the unit's lease; leaving it to its new holder");
+                        Outcome::Again
+                    }
+                };
+                renewal.abort();
+                outcome
+            }
+        };
+        match outcome {
+            Outcome::Finished(result) => match self
+                .broker
+                .publish(RESULT_QUEUE, &result.encode_to_vec())
+                .await
+            {
+                Ok(()) => {
+                    let _ = self.store.release_lease(&lease, &holder).await;
+                    if let Err(error) = delivery.ack().await {
+                        // The unit comes back; its items are recorded, so it finishes at once.
+                        tracing::warn!(unit = %unit.unit_id, %error, "could not acknowledge");
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(unit = %unit.unit_id, %error, "could not publish the result; the unit goes back");
+                    let _ = self.store.release_lease(&lease, &holder).await;
+                    let _ = delivery.nack(true).await;
+                }
+            },
+            Outcome::Again => {
+                let _ = self.store.release_lease(&lease, &holder).await;
+                let _ = delivery.nack(true).await;
+            }
+        }
+    }
+
+    /// Waits for the unit's lease (another worker may be finishing it); `None` on shutdown.
+    async fn take_lease(
+        &self,
+        lease: &str,
+        holder: &str,
+        shutdown: &CancellationToken,
+    ) -> Option<()> {
+        loop {
+            match self
+                .store
+                .try_lease(lease, holder, self.config.lease_ttl)
+                .await
+            {
+                Ok(true) => return Some(()),
+                Ok(false) => tracing::debug!(%lease, "unit leased by another worker; waiting"),
+                Err(error) => tracing::warn!(%lease, %error, "could not take the lease"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return None,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    }
+
+    /// Renews a lease until aborted; cancels `lost` if another holder took it.
+    async fn renew(self: Arc<Self>, lease: String, holder: String, lost: CancellationToken) {
+        let period = self.config.lease_ttl / 3;
+        loop {
+            tokio::time::sleep(period).await;
+            match self
+                .store
+                .try_lease(&lease, &holder, self.config.lease_ttl)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    lost.cancel();
+                    return;
+                }
+                Err(error) => tracing::warn!(%lease, %error, "could not renew the lease"),
+            }
+        }
+    }
+
+    /// One attempt at a unit, holding its lease.
+    async fn attempt(&self, unit: &WorkUnit, redelivered: bool) -> Outcome {
+        let unit_id = UnitId(unit.unit_id.clone());
+        let attempt = match self.store.unit_attempt(&unit_id).await {
+            Ok(attempt) => attempt,
+            Err(error) => return self.later(unit, &error.to_string(), 1).await,
+        };
+        if attempt > self.config.max_unit_attempts {
+            let message = format!("gave up after {} attempts", self.config.max_unit_attempts);
+            tracing::error!(unit = %unit.unit_id, "{message}");
+            return Outcome::Finished(Box::new(UnitJob::failed_result(
+                unit,
+                &self.config.name,
+                "unit_attempts_exhausted",
+                &message,
+            )));
+        }
+        let project = match self
+            .store
+            .project(&ProjectId(unit.project_id.clone()))
+            .await
+        {
+            Ok(Some(project)) => project,
+            Ok(None) => {
+                let result = UnitJob::failed_result(
+                    unit,
+                    &self.config.name,
+                    "project_not_found",
+                    "the project no longer exists",
+                );
+                return Outcome::Finished(Box::new(result));
+            }
+            Err(error) => return self.later(unit, &error.to_string(), attempt).await,
+        };
+        let (source, destination) = match (
+            self.mail.connect(&project.source),
+            self.mail.connect(&project.destination),
+        ) {
+            (Ok(source), Ok(destination)) => (source, destination),
+            (Err(error), _) | (_, Err(error)) => {
+                let result = UnitJob::failed_result(
+                    unit,
+                    &self.config.name,
+                    &error.code(),
+                    &error.to_string(),
+                );
+                return Outcome::Finished(Box::new(result));
+            }
+        };
+        tracing::info!(unit = %unit.unit_id, mailbox = %unit.source_address, folder = %unit.folder_path, attempt, redelivered, "unit started");
+        let slot = Slot::acquire(self.slots.clone()).await;
+        let (mut source_lane, mut destination_lane) = self.lanes(&project, unit, slot);
+        let job = UnitJob {
+            unit,
+            project: &project,
+            store: self.store.as_ref(),
+            source,
+            destination,
+            source_lane: &mut source_lane,
+            destination_lane: &mut destination_lane,
+            max_item_attempts: self.config.max_item_attempts,
+            worker: &self.config.name,
+        };
+        match job.run().await {
+            Ok(result) => {
+                tracing::info!(
+                    unit = %unit.unit_id,
+                    copied = result.items_copied,
+                    present = result.items_already_present,
+                    errors = result.errors.len(),
+                    "unit finished"
+                );
+                Outcome::Finished(Box::new(result))
+            }
+            Err(UnitStop::Retryable(error)) => self.later(unit, &error.to_string(), attempt).await,
+            Err(UnitStop::Store(error)) => self.later(unit, &error.to_string(), attempt).await,
+        }
+    }
+
+    /// The source and destination lanes of a unit; they share the unit's concurrency slot.
+    fn lanes(&self, project: &ProjectRecord, unit: &WorkUnit, slot: Slot) -> (Lane, Lane) {
+        let rate = project.options.requests_per_second;
+        let source = Lane::new(
+            self.pacer.clone(),
+            &project.source.tenant_key(),
+            &unit.source_address,
+            rate,
+            self.config.retry.clone(),
+        )
+        .with_slot(slot.clone());
+        let destination = Lane::new(
+            self.pacer.clone(),
+            &project.destination.tenant_key(),
+            &unit.destination_address,
+            rate,
+            self.config.retry.clone(),
+        )
+        .with_slot(slot);
+        (source, destination)
+    }
+
+    /// Backs off before the unit goes back to the queue, longer after each attempt.
+    async fn later(&self, unit: &WorkUnit, why: &str, attempt: u64) -> Outcome {
+        let delay = Duration::from_secs(2u64.saturating_pow(attempt.min(6) as u32))
+            .min(Duration::from_secs(60));
+        tracing::warn!(unit = %unit.unit_id, %why, ?delay, "unit will be tried again");
+        tokio::time::sleep(delay).await;
+        Outcome::Again
+    }
+}
