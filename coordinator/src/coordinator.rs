@@ -14,7 +14,7 @@ use ferry_core::broker::Broker;
 use ferry_core::mail::MailApiFactory;
 use ferry_core::model::{
     new_id, unit_queue, MailboxId, MailboxRecord, MailboxState, PassId, PassRecord, ProjectId,
-    ProjectRecord,
+    ProjectRecord, DEFAULT_NAMESPACE,
 };
 use ferry_core::pacing::{Pacer, RetryPolicy};
 use ferry_core::store::Store;
@@ -38,6 +38,9 @@ pub struct CoordinatorConfig {
     pub lease_ttl: Duration,
     /// This process's name in the lease.
     pub name: String,
+    /// The deployment's namespace (queue names; the store's key prefix is set where the store
+    /// is opened).
+    pub namespace: String,
 }
 
 impl Default for CoordinatorConfig {
@@ -48,6 +51,7 @@ impl Default for CoordinatorConfig {
             sweep_interval: Duration::from_secs(1),
             lease_ttl: Duration::from_secs(15),
             name: std::env::var("HOSTNAME").unwrap_or_else(|_| "coordinator".into()),
+            namespace: DEFAULT_NAMESPACE.into(),
         }
     }
 }
@@ -195,7 +199,9 @@ impl Coordinator {
             options: new.options,
             created_at: Utc::now(),
         };
-        self.broker.declare(&project.unit_queue()).await?;
+        self.broker
+            .declare(&unit_queue(&self.config.namespace, &project.id))
+            .await?;
         self.store.put_project(&project).await?;
         tracing::info!(project = %project.id, name = %project.name, "project created");
         Ok(project)
@@ -319,7 +325,9 @@ impl Coordinator {
             received_before: new.received_before,
             started_at: Utc::now(),
         };
-        self.broker.declare(&unit_queue(&project.id)).await?;
+        self.broker
+            .declare(&unit_queue(&self.config.namespace, &project.id))
+            .await?;
         self.store.put_pass(&pass).await?;
         for mailbox in &selected {
             let _guard = self.lock_mailbox(&mailbox.id).await;

@@ -283,7 +283,7 @@ impl Coordinator {
         units: &[WorkUnit],
     ) -> Result<(), PlanError> {
         let published = self.store.published_units(&pass.id, mailbox).await?;
-        let queue = project.unit_queue();
+        let queue = ferry_core::model::unit_queue(&self.config.namespace, &project.id);
         let waiting: Vec<&WorkUnit> = units
             .iter()
             .filter(|unit| !published.contains(&UnitId(unit.unit_id.clone())))

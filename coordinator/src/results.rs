@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use ferry_core::model::{counter, MailboxId, MailboxState, PassId, ProjectId, RESULT_QUEUE};
+use ferry_core::model::{counter, result_queue, MailboxId, MailboxState, PassId, ProjectId};
 use ferry_core::store::{CounterKey, UnitOutcome};
 use ferry_core::units::result_counters;
 use ferry_core::wire::item_error_from_proto;
@@ -26,7 +26,8 @@ impl Coordinator {
     /// Consumes unit results until `shutdown`, resubscribing after broker failures.
     pub(crate) async fn consume_results(self: Arc<Self>, shutdown: CancellationToken) {
         while !shutdown.is_cancelled() {
-            let subscribed = self.broker.subscribe(RESULT_QUEUE, RESULT_PREFETCH).await;
+            let queue = result_queue(&self.config.namespace);
+            let subscribed = self.broker.subscribe(&queue, RESULT_PREFETCH).await;
             let mut subscription = match subscribed {
                 Ok(subscription) => subscription,
                 Err(error) => {

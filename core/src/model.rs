@@ -219,21 +219,20 @@ pub struct ProjectRecord {
     pub created_at: DateTime<Utc>,
 }
 
-impl ProjectRecord {
-    /// The queue this project's work units go to.
-    pub fn unit_queue(&self) -> String {
-        unit_queue(&self.id)
-    }
+/// The work unit queue of a project in a deployment. Each project has its own, so a project
+/// whose tenant is throttled never holds up another's units.
+pub fn unit_queue(namespace: &str, project: &ProjectId) -> String {
+    format!("{namespace}.units.{project}")
 }
 
-/// The work unit queue of a project. Each project has its own, so a project whose tenant is
-/// throttled never holds up another's units.
-pub fn unit_queue(project: &ProjectId) -> String {
-    format!("ferry.units.{project}")
+/// The queue unit results go to in a deployment.
+pub fn result_queue(namespace: &str) -> String {
+    format!("{namespace}.results")
 }
 
-/// The queue unit results go to.
-pub const RESULT_QUEUE: &str = "ferry.results";
+/// The namespace of a deployment unless configured otherwise: the prefix of its queues and of
+/// its keys in the store, so deployments (and test runs) can share RabbitMQ and Redis.
+pub const DEFAULT_NAMESPACE: &str = "ferry";
 
 /// Where a mailbox is in its pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -18,12 +18,17 @@ pub struct WorkerConfig {
     pub max_unit_attempts: u64,
     /// Rounds an item gets before it is logged as failed.
     pub max_item_attempts: u32,
+    /// Items larger than this are logged as too large without being exported (Exchange
+    /// Online's limit for EWS is 150 MB).
+    pub max_item_bytes: u64,
     /// Retries of calls to the tenants.
     pub retry: RetryPolicy,
     /// How often it looks for new projects to serve.
     pub project_refresh: Duration,
     /// How long running units may finish after a shutdown is asked for.
     pub shutdown_grace: Duration,
+    /// The deployment's namespace (queue names).
+    pub namespace: String,
 }
 
 impl Default for WorkerConfig {
@@ -34,9 +39,11 @@ impl Default for WorkerConfig {
             lease_ttl: Duration::from_secs(60),
             max_unit_attempts: 5,
             max_item_attempts: 3,
+            max_item_bytes: 150 * 1024 * 1024,
             retry: RetryPolicy::default(),
             project_refresh: Duration::from_secs(2),
             shutdown_grace: Duration::from_secs(30),
+            namespace: ferry_core::model::DEFAULT_NAMESPACE.into(),
         }
     }
 }

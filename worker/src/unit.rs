@@ -64,6 +64,8 @@ pub struct UnitJob<'a> {
     pub destination_lane: &'a mut Lane,
     /// Rounds an item gets (export and upload) before it is logged as failed.
     pub max_item_attempts: u32,
+    /// Items larger than this are logged as too large without being exported.
+    pub max_item_bytes: u64,
     /// This worker's name, for the result.
     pub worker: &'a str,
 }
@@ -143,6 +145,16 @@ impl UnitJob<'_> {
         let mut errors = Vec::new();
         let todo = self.not_yet_migrated(&items).await?;
         let todo = self.settle_leftovers(todo).await?;
+        let (todo, oversize): (Vec<_>, Vec<_>) = todo
+            .into_iter()
+            .partition(|candidate| candidate.item.size <= self.max_item_bytes);
+        for candidate in &oversize {
+            let error = MailError::ItemTooLarge(format!(
+                "the item is {} bytes; Exchange Online takes at most {} bytes through EWS",
+                candidate.item.size, self.max_item_bytes
+            ));
+            errors.push(self.item_error(candidate, &error));
+        }
         let options = &self.project.options;
         for batch in batches(
             &todo,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use ferry_core::broker::{Broker, Delivery};
 use ferry_core::mail::MailApiFactory;
-use ferry_core::model::{new_id, unit_queue, ProjectId, ProjectRecord, UnitId, RESULT_QUEUE};
+use ferry_core::model::{new_id, result_queue, unit_queue, ProjectId, ProjectRecord, UnitId};
 use ferry_core::pacing::{Lane, Pacer, Slot};
 use ferry_core::store::Store;
 use ferry_proto::v1::{UnitResult, WorkUnit};
@@ -69,7 +69,11 @@ impl Worker {
     /// Serves every project's unit queue until `shutdown`, then lets running units finish
     /// within the grace period.
     pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        if let Err(error) = self.broker.declare(RESULT_QUEUE).await {
+        if let Err(error) = self
+            .broker
+            .declare(&result_queue(&self.config.namespace))
+            .await
+        {
             tracing::warn!(%error, "could not declare the result queue yet");
         }
         let mut consumers: HashMap<ProjectId, tokio::task::JoinHandle<()>> = HashMap::new();
@@ -102,7 +106,7 @@ impl Worker {
 
     /// Consumes one project's unit queue, resubscribing after broker failures.
     async fn consume(self: Arc<Self>, project: ProjectId, shutdown: CancellationToken) {
-        let queue = unit_queue(&project);
+        let queue = unit_queue(&self.config.namespace, &project);
         let prefetch = u16::try_from(self.config.concurrency).unwrap_or(u16::MAX);
         let mut running = JoinSet::new();
         while !shutdown.is_cancelled() {
@@ -185,7 +189,10 @@ impl Worker {
         match outcome {
             Outcome::Finished(result) => match self
                 .broker
-                .publish(RESULT_QUEUE, &result.encode_to_vec())
+                .publish(
+                    &result_queue(&self.config.namespace),
+                    &result.encode_to_vec(),
+                )
                 .await
             {
                 Ok(()) => {
@@ -313,6 +320,7 @@ impl Worker {
             source_lane: &mut source_lane,
             destination_lane: &mut destination_lane,
             max_item_attempts: self.config.max_item_attempts,
+            max_item_bytes: self.config.max_item_bytes,
             worker: &self.config.name,
         };
         match job.run().await {

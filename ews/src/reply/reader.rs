@@ -289,7 +289,10 @@ impl ReplyReader {
             quartet[..rest.len()].copy_from_slice(rest);
             filled += rest.len();
             if decoded.len > limit {
-                return Err(malformed(format!("base64 content exceeds {limit} bytes")));
+                // The reply may be fine; the item is more than this client takes in.
+                return Err(EwsError::ItemTooLarge(format!(
+                    "the item's content exceeds this client's limit of {limit} bytes"
+                )));
             }
             if end.is_some() {
                 break;

@@ -1,0 +1,300 @@
+//! Everything `ferry demo` runs in one process: a simulated Exchange Online, the broker and
+//! store, the coordinator with its gRPC API, and workers. End-to-end tests build the same
+//! environment (optionally with no in-process workers, to run worker processes instead).
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use ferry_coordinator::requests::{new_project, NewPass};
+use ferry_coordinator::{grpc, Coordinator, CoordinatorConfig};
+use ferry_core::mail::ews::EwsMailApiFactory;
+use ferry_core::model::{MailboxId, MailboxRecord, PassKind, ProjectId};
+use ferry_proto::v1;
+use ferry_sim::{RunningSim, SimConfig};
+use ferry_worker::{Worker, WorkerConfig};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::progress::ProgressView;
+use crate::project_file::request_from_sim;
+use crate::services::Services;
+use crate::verify::{verify, MailboxToVerify, Verification};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct EnvironmentOptions {
+    /// The simulator (its listen address should be loopback, port 0).
+    pub sim: SimConfig,
+    /// Workers in this process.
+    pub workers: usize,
+    /// Units each works on at once.
+    pub concurrency: usize,
+    /// Lease of a unit (how long a dead worker's units wait).
+    pub lease_ttl: Duration,
+    /// The deployment namespace (queues, store keys).
+    pub namespace: String,
+    /// Where the gRPC API listens.
+    pub grpc_listen: SocketAddr,
+}
+
+/// A running environment.
+pub struct Environment {
+    /// The simulator.
+    pub sim: RunningSim,
+    /// The coordinator.
+    pub coordinator: Arc<Coordinator>,
+    /// The gRPC API's address.
+    pub grpc_address: SocketAddr,
+    /// The services.
+    pub services: Services,
+    /// The namespace.
+    pub namespace: String,
+    workers: Vec<(CancellationToken, JoinHandle<()>)>,
+    stop: CancellationToken,
+    background: Vec<JoinHandle<()>>,
+    options: EnvironmentOptions,
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Environment")
+            .field("grpc_address", &self.grpc_address)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A project set up for the seeded tenants.
+#[derive(Debug, Clone)]
+pub struct DemoProject {
+    /// The project.
+    pub id: ProjectId,
+    /// Its mailboxes.
+    pub mailboxes: Vec<MailboxRecord>,
+}
+
+impl Environment {
+    /// Starts the simulator, the coordinator and its API, and the workers.
+    pub async fn start(
+        options: EnvironmentOptions,
+        services: Services,
+    ) -> anyhow::Result<Environment> {
+        let stop = CancellationToken::new();
+        let sim = ferry_sim::start(options.sim.clone(), stop.child_token())
+            .await
+            .context("starting the simulator")?;
+        let config = CoordinatorConfig {
+            namespace: options.namespace.clone(),
+            ..CoordinatorConfig::default()
+        };
+        let coordinator = Coordinator::new(
+            config,
+            services.store.clone(),
+            services.broker.clone(),
+            Arc::new(EwsMailApiFactory::default()),
+        );
+        let (listener, grpc_address) = grpc::bind(options.grpc_listen)
+            .await
+            .context("binding the gRPC API")?;
+        let mut background = Vec::new();
+        let serving = stop.child_token();
+        let api = coordinator.clone();
+        background.push(tokio::spawn(async move {
+            if let Err(error) = grpc::serve(api, listener, serving).await {
+                tracing::error!(%error, "gRPC API stopped");
+            }
+        }));
+        let running = coordinator.clone();
+        let coordinator_stop = stop.child_token();
+        background.push(tokio::spawn(async move {
+            if let Err(error) = running.run(coordinator_stop).await {
+                tracing::error!(%error, "coordinator stopped");
+            }
+        }));
+        let mut environment = Environment {
+            sim,
+            coordinator,
+            grpc_address,
+            services,
+            namespace: options.namespace.clone(),
+            workers: Vec::new(),
+            stop,
+            background,
+            options,
+        };
+        for _ in 0..environment.options.workers {
+            environment.add_worker();
+        }
+        Ok(environment)
+    }
+
+    /// Starts one more in-process worker.
+    pub fn add_worker(&mut self) {
+        let number = self.workers.len() + 1;
+        let config = WorkerConfig {
+            name: format!("demo-worker-{number}"),
+            concurrency: self.options.concurrency,
+            lease_ttl: self.options.lease_ttl,
+            namespace: self.namespace.clone(),
+            shutdown_grace: Duration::from_secs(5),
+            ..WorkerConfig::default()
+        };
+        let worker = Worker::new(
+            config,
+            self.services.store.clone(),
+            self.services.broker.clone(),
+            Arc::new(EwsMailApiFactory::default()),
+        );
+        let stop = self.stop.child_token();
+        let handle = tokio::spawn(worker.run(stop.clone()));
+        self.workers.push((stop, handle));
+    }
+
+    /// Creates a project for the simulator's tenants with every source mailbox mapped to its
+    /// namesake at the destination.
+    pub async fn create_project(&self, name: &str) -> anyhow::Result<DemoProject> {
+        let request = request_from_sim(&self.sim.connection, name)?;
+        let project = self
+            .coordinator
+            .create_project(new_project(&request)?)
+            .await?;
+        let tenant = |name: &str| {
+            self.sim
+                .connection
+                .tenants
+                .iter()
+                .find(|tenant| tenant.name == name)
+                .cloned()
+                .with_context(|| format!("the simulator has no {name} tenant"))
+        };
+        let (source, destination) = (tenant("source")?, tenant("destination")?);
+        // Each source mailbox goes to the destination mailbox with the same local part.
+        let local = |address: &str| address.split('@').next().unwrap_or_default().to_lowercase();
+        let targets: std::collections::HashMap<String, String> = destination
+            .mailboxes
+            .iter()
+            .map(|address| (local(address), address.clone()))
+            .collect();
+        let mappings: Vec<(String, String)> = source
+            .mailboxes
+            .iter()
+            .filter_map(|address| Some((address.clone(), targets.get(&local(address))?.clone())))
+            .collect();
+        let mailboxes = self
+            .coordinator
+            .add_mailboxes(&project.id, mappings)
+            .await?;
+        Ok(DemoProject {
+            id: project.id,
+            mailboxes,
+        })
+    }
+
+    /// Starts a full pass over every mailbox and follows it to its end, showing progress.
+    pub async fn run_full_pass(
+        &self,
+        project: &ProjectId,
+        view: &mut ProgressView,
+    ) -> anyhow::Result<v1::ProjectStatus> {
+        self.coordinator
+            .start_pass(NewPass {
+                project: project.clone(),
+                kind: PassKind::Full,
+                mailboxes: Vec::new(),
+                received_before: None,
+            })
+            .await?;
+        self.wait_for_pass(project, view).await
+    }
+
+    /// Follows the current pass to its end.
+    pub async fn wait_for_pass(
+        &self,
+        project: &ProjectId,
+        view: &mut ProgressView,
+    ) -> anyhow::Result<v1::ProjectStatus> {
+        let mut last_line = tokio::time::Instant::now();
+        loop {
+            let status = self.coordinator.get_project_status(project, true).await?;
+            view.update(&status);
+            if !view.is_visible() && last_line.elapsed() >= Duration::from_secs(5) {
+                last_line = tokio::time::Instant::now();
+                let counters = status.counters.clone().unwrap_or_default();
+                tracing::info!(
+                    done = crate::render::processed(&counters),
+                    planned = counters.items_planned,
+                    copied = counters.items_copied,
+                    failed = counters.items_failed,
+                    "migrating"
+                );
+            }
+            if status.pass_complete {
+                view.finish();
+                return Ok(status);
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Source item ids the error log of a mailbox names.
+    async fn failed_item_ids(
+        &self,
+        project: &ProjectId,
+        mailbox: &MailboxId,
+    ) -> anyhow::Result<HashSet<String>> {
+        let mut ids = HashSet::new();
+        let mut offset = 0;
+        loop {
+            let (page, total) = self
+                .coordinator
+                .mailbox_errors(project, mailbox, offset, 1000)
+                .await?;
+            offset += page.len() as u64;
+            ids.extend(
+                page.into_iter()
+                    .map(|error| error.source_item_id)
+                    .filter(|id| !id.is_empty()),
+            );
+            if offset >= total {
+                return Ok(ids);
+            }
+        }
+    }
+
+    /// Checks the destination against the source through the simulator's digests.
+    pub async fn verify(&self, project: &DemoProject) -> anyhow::Result<Verification> {
+        let mut mailboxes = Vec::with_capacity(project.mailboxes.len());
+        for mailbox in &project.mailboxes {
+            mailboxes.push(MailboxToVerify {
+                source: mailbox.source_address.clone(),
+                destination: mailbox.destination_address.clone(),
+                failed_item_ids: self.failed_item_ids(&project.id, &mailbox.id).await?,
+            });
+        }
+        verify(
+            &self.sim.connection.admin_url,
+            "source",
+            "destination",
+            &mailboxes,
+        )
+        .await
+    }
+
+    /// Stops the workers, the coordinator, the API and the simulator.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        for (stop, _) in &self.workers {
+            stop.cancel();
+        }
+        for (_, worker) in self.workers {
+            let _ = worker.await;
+        }
+        self.stop.cancel();
+        for task in self.background {
+            let _ = task.await;
+        }
+        self.sim.stop().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,227 @@
+//! The project file `ferry project create --file` reads: two tenants and options, in JSON.
+//! Secrets may sit in the file or, better, in environment variables or files it names.
+//!
+//! ```json
+//! {
+//!   "name": "Contoso to Fabrikam",
+//!   "source": { "tenant": "contoso.com", "client_id": "…", "client_secret_env": "SOURCE_SECRET" },
+//!   "destination": { "tenant": "fabrikam.com", "cloud": "worldwide", "client_id": "…",
+//!                    "certificate_file": "app.pem", "private_key_file": "app.key" },
+//!   "options": { "requests_per_second": 20 }
+//! }
+//! ```
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use ferry_proto::v1;
+use serde::Deserialize;
+
+/// One tenant in the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantFile {
+    /// `worldwide` (default), `us_government`, `us_government_dod`, `china`, `germany`.
+    #[serde(default)]
+    pub cloud: Option<String>,
+    /// Tenant id or domain.
+    pub tenant: String,
+    /// Overrides.
+    #[serde(default)]
+    pub token_url: String,
+    /// Overrides.
+    #[serde(default)]
+    pub ews_url: String,
+    /// Overrides.
+    #[serde(default)]
+    pub resource: String,
+    /// Application id.
+    pub client_id: String,
+    /// App-only secret, inline.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// App-only secret, from this environment variable.
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// App-only certificate (PEM file).
+    #[serde(default)]
+    pub certificate_file: Option<String>,
+    /// Its private key (PEM file).
+    #[serde(default)]
+    pub private_key_file: Option<String>,
+    /// Delegated admin UPN.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Delegated admin password, inline.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Delegated admin password, from this environment variable.
+    #[serde(default)]
+    pub password_env: Option<String>,
+}
+
+/// Options in the file (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionsFile {
+    batch_items: Option<u32>,
+    batch_bytes: Option<u64>,
+    unit_items: Option<u32>,
+    requests_per_second: Option<f64>,
+    #[serde(default)]
+    skip_permissions: bool,
+    #[serde(default)]
+    skip_rules: bool,
+}
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    /// Project name.
+    pub name: String,
+    /// Source tenant.
+    pub source: TenantFile,
+    /// Destination tenant.
+    pub destination: TenantFile,
+    /// Options.
+    #[serde(default)]
+    pub options: OptionsFile,
+}
+
+fn cloud(name: Option<&str>) -> anyhow::Result<v1::Cloud> {
+    Ok(match name.unwrap_or("worldwide") {
+        "worldwide" => v1::Cloud::Worldwide,
+        "us_government" => v1::Cloud::UsGovernment,
+        "us_government_dod" => v1::Cloud::UsGovernmentDod,
+        "china" => v1::Cloud::China,
+        "germany" => v1::Cloud::Germany,
+        other => bail!("unknown cloud {other:?}"),
+    })
+}
+
+fn secret(
+    inline: &Option<String>,
+    env: &Option<String>,
+    what: &str,
+) -> anyhow::Result<Option<String>> {
+    match (inline, env) {
+        (Some(_), Some(_)) => bail!("give {what} inline or from an environment variable, not both"),
+        (Some(value), None) => Ok(Some(value.clone())),
+        (None, Some(variable)) => std::env::var(variable)
+            .map(Some)
+            .with_context(|| format!("{what}: environment variable {variable} is not set")),
+        (None, None) => Ok(None),
+    }
+}
+
+impl TenantFile {
+    /// The API's endpoint.
+    pub fn endpoint(&self, base: &Path) -> anyhow::Result<v1::Endpoint> {
+        use v1::endpoint::Credentials;
+        let read = |file: &str| {
+            let path = base.join(file);
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+        };
+        let client_secret = secret(
+            &self.client_secret,
+            &self.client_secret_env,
+            "client_secret",
+        )?;
+        let password = secret(&self.password, &self.password_env, "password")?;
+        let credentials = match (client_secret, &self.certificate_file, &self.username) {
+            (Some(client_secret), None, None) => Credentials::ClientSecret(v1::ClientSecretCredentials {
+                client_id: self.client_id.clone(),
+                client_secret,
+            }),
+            (None, Some(certificate), None) => {
+                let key = self
+                    .private_key_file
+                    .as_deref()
+                    .context("certificate_file needs private_key_file")?;
+                Credentials::Certificate(v1::CertificateCredentials {
+                    client_id: self.client_id.clone(),
+                    certificate_pem: read(certificate)?,
+                    private_key_pem: read(key)?,
+                })
+            }
+            (None, None, Some(username)) => Credentials::DelegatedAdmin(v1::DelegatedAdminCredentials {
+                client_id: self.client_id.clone(),
+                username: username.clone(),
+                password: password.context("username needs password or password_env")?,
+            }),
+            _ => bail!("give exactly one of: client_secret(_env); certificate_file and private_key_file; username and password(_env)"),
+        };
+        Ok(v1::Endpoint {
+            cloud: cloud(self.cloud.as_deref())? as i32,
+            tenant: self.tenant.clone(),
+            token_url: self.token_url.clone(),
+            ews_url: self.ews_url.clone(),
+            resource: self.resource.clone(),
+            credentials: Some(credentials),
+        })
+    }
+}
+
+impl ProjectFile {
+    /// Reads a project file.
+    pub fn read(path: &Path) -> anyhow::Result<ProjectFile> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a valid project file", path.display()))
+    }
+
+    /// The API request, with files it names read relative to `base`.
+    pub fn request(&self, base: &Path) -> anyhow::Result<v1::CreateProjectRequest> {
+        let options = &self.options;
+        Ok(v1::CreateProjectRequest {
+            name: self.name.clone(),
+            source: Some(self.source.endpoint(base).context("source")?),
+            destination: Some(self.destination.endpoint(base).context("destination")?),
+            options: Some(v1::ProjectOptions {
+                batch_items: options.batch_items.unwrap_or(0),
+                batch_bytes: options.batch_bytes.unwrap_or(0),
+                unit_items: options.unit_items.unwrap_or(0),
+                requests_per_second: options.requests_per_second.unwrap_or(0.0),
+                skip_permissions: options.skip_permissions,
+                skip_rules: options.skip_rules,
+            }),
+        })
+    }
+}
+
+/// A project request for the two tenants of a `ferry sim` connection file (app-only secrets).
+pub fn request_from_sim(
+    connection: &ferry_sim::ConnectionInfo,
+    name: &str,
+) -> anyhow::Result<v1::CreateProjectRequest> {
+    let tenant = |wanted: &str| {
+        connection
+            .tenants
+            .iter()
+            .find(|tenant| tenant.name == wanted)
+            .with_context(|| format!("the connection file has no {wanted} tenant"))
+    };
+    // The simulator issues tokens for Exchange Online's own resource, like the real service, so
+    // only the URLs are overridden.
+    let endpoint = |tenant: &ferry_sim::TenantConnection| v1::Endpoint {
+        cloud: v1::Cloud::Worldwide as i32,
+        tenant: tenant.domain.clone(),
+        token_url: tenant.token_url.clone(),
+        ews_url: tenant.ews_url.clone(),
+        resource: String::new(),
+        credentials: Some(v1::endpoint::Credentials::ClientSecret(
+            v1::ClientSecretCredentials {
+                client_id: tenant.client_id.clone(),
+                client_secret: tenant.client_secret.clone(),
+            },
+        )),
+    };
+    Ok(v1::CreateProjectRequest {
+        name: name.to_string(),
+        source: Some(endpoint(tenant("source")?)),
+        destination: Some(endpoint(tenant("destination")?)),
+        options: None,
+    })
+}

@@ -1,0 +1,73 @@
+//! Opening the broker and the store a command runs on: RabbitMQ and Redis when given URLs, the
+//! embedded in-memory ones otherwise.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use ferry_core::broker::amqp::AmqpBroker;
+use ferry_core::broker::memory::MemoryBroker;
+use ferry_core::broker::Broker;
+use ferry_core::model::DEFAULT_NAMESPACE;
+use ferry_core::store::memory::MemoryStore;
+use ferry_core::store::redis::RedisStore;
+use ferry_core::store::Store;
+
+/// Where the queues and the state live.
+#[derive(Debug, Clone, Args)]
+pub struct ServiceArgs {
+    /// RabbitMQ URL (`amqp://user:password@host:5672/%2f`).
+    #[arg(long = "amqp", env = "FERRY_AMQP_URL", hide_env_values = true)]
+    pub amqp_url: Option<String>,
+    /// Redis URL (`redis://host:6379/0`).
+    #[arg(long = "redis", env = "FERRY_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Prefix of this deployment's queues and Redis keys, so several can share the services.
+    #[arg(long, env = "FERRY_NAMESPACE", default_value = DEFAULT_NAMESPACE)]
+    pub namespace: String,
+}
+
+/// The opened services.
+#[derive(Clone)]
+pub struct Services {
+    /// The broker.
+    pub broker: Arc<dyn Broker>,
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Whether both are the embedded in-memory ones.
+    pub embedded: bool,
+}
+
+impl ServiceArgs {
+    /// Opens RabbitMQ and Redis; both must be given.
+    pub async fn open_real(&self) -> anyhow::Result<Services> {
+        let (Some(amqp), Some(redis)) = (&self.amqp_url, &self.redis_url) else {
+            anyhow::bail!(
+                "--amqp and --redis (or FERRY_AMQP_URL and FERRY_REDIS_URL) are both required"
+            );
+        };
+        let broker = AmqpBroker::connect(amqp)
+            .await
+            .context("connecting to RabbitMQ")?;
+        let store = RedisStore::connect(redis, &self.namespace)
+            .await
+            .context("connecting to Redis")?;
+        Ok(Services {
+            broker: Arc::new(broker),
+            store: Arc::new(store),
+            embedded: false,
+        })
+    }
+
+    /// Opens RabbitMQ and Redis if both are given, the in-memory ones if neither is.
+    pub async fn open_or_embedded(&self) -> anyhow::Result<Services> {
+        match (&self.amqp_url, &self.redis_url) {
+            (None, None) => Ok(Services {
+                broker: Arc::new(MemoryBroker::new()),
+                store: Arc::new(MemoryStore::new()),
+                embedded: true,
+            }),
+            _ => self.open_real().await,
+        }
+    }
+}

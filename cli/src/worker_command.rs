@@ -1,0 +1,52 @@
+//! `ferry worker`: a worker on RabbitMQ and Redis.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use ferry_core::mail::ews::EwsMailApiFactory;
+use ferry_worker::{Worker, WorkerConfig};
+
+use crate::services::ServiceArgs;
+
+/// Flags of `ferry worker`.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    services: ServiceArgs,
+    /// Units worked on at once (and prefetched per project queue).
+    #[arg(long, env = "FERRY_CONCURRENCY", default_value_t = 8)]
+    concurrency: usize,
+    /// Name in logs and results (default: the host name).
+    #[arg(long, env = "FERRY_WORKER_NAME")]
+    name: Option<String>,
+    /// Seconds a unit's lease lasts unrenewed: how long a dead worker's units wait before
+    /// another worker takes them over.
+    #[arg(long, env = "FERRY_LEASE_TTL_SECS", default_value_t = 60)]
+    lease_ttl_secs: u64,
+    /// Seconds running units may take to finish after a shutdown signal.
+    #[arg(long, env = "FERRY_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    shutdown_grace_secs: u64,
+}
+
+/// Runs a worker until a shutdown signal.
+pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
+    let services = args.services.open_real().await?;
+    let defaults = WorkerConfig::default();
+    let config = WorkerConfig {
+        name: args.name.unwrap_or(defaults.name.clone()),
+        concurrency: args.concurrency.max(1),
+        lease_ttl: Duration::from_secs(args.lease_ttl_secs.max(3)),
+        shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+        namespace: args.services.namespace.clone(),
+        ..defaults
+    };
+    let worker = Worker::new(
+        config,
+        services.store,
+        services.broker,
+        Arc::new(EwsMailApiFactory::default()),
+    );
+    worker.run(crate::shutdown::on_signal()).await;
+    Ok(())
+}
