@@ -31,39 +31,45 @@ fn is_header(fields: &csv::StringRecord) -> bool {
     fields.iter().all(|field| !field.contains('@'))
 }
 
-/// Reads mappings from CSV text.
-pub fn read_mappings(input: impl Read) -> CsvMappings {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_reader(input);
+/// Reads mappings from CSV text. Each line is one record (addresses never hold line breaks), so
+/// every problem names the line it is on.
+pub fn read_mappings(mut input: impl Read) -> CsvMappings {
     let mut result = CsvMappings::default();
+    let mut text = Vec::new();
+    if let Err(error) = input.read_to_end(&mut text) {
+        result
+            .problems
+            .push(format!("the file could not be read: {error}"));
+        return result;
+    }
+    let text = String::from_utf8_lossy(&text);
     let mut seen = std::collections::HashMap::new();
-    for (index, record) in reader.records().enumerate() {
-        let record = match record {
-            Ok(record) => record,
-            Err(error) => {
-                let line = error
-                    .position()
-                    .map_or(index as u64 + 1, |position| position.line());
-                result.problems.push(format!("line {line}: {error}"));
-                continue;
-            }
-        };
-        let line = record
-            .position()
-            .map_or(index as u64 + 1, |position| position.line());
-        if index == 0 && is_header(&record) {
+    let mut first_record = true;
+    for (index, line) in text.lines().enumerate() {
+        let number = index as u64 + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        if record.iter().all(str::is_empty) {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(trimmed.as_bytes());
+        let record = match reader.records().next() {
+            Some(Ok(record)) => record,
+            Some(Err(error)) => {
+                result.problems.push(format!("line {number}: {error}"));
+                continue;
+            }
+            None => continue,
+        };
+        if std::mem::take(&mut first_record) && is_header(&record) {
             continue;
         }
         if record.len() != 2 {
             result.problems.push(format!(
-                "line {line}: expected 2 fields (source,destination), found {}",
+                "line {number}: expected 2 fields (source,destination), found {}",
                 record.len()
             ));
             continue;
@@ -72,19 +78,19 @@ pub fn read_mappings(input: impl Read) -> CsvMappings {
             .and_then(|source| Ok((source, address("destination", &record[1])?)));
         match checked {
             Ok((source, destination)) => {
-                if let Some(first) = seen.insert(source.to_lowercase(), line) {
+                if let Some(first) = seen.insert(source.to_lowercase(), number) {
                     result.problems.push(format!(
-                        "line {line}: {source} is already mapped on line {first}"
+                        "line {number}: {source} is already mapped on line {first}"
                     ));
                     continue;
                 }
                 result.mappings.push(CsvMapping {
-                    line,
+                    line: number,
                     source,
                     destination,
                 });
             }
-            Err(error) => result.problems.push(format!("line {line}: {error}")),
+            Err(error) => result.problems.push(format!("line {number}: {error}")),
         }
     }
     result

@@ -28,7 +28,8 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Longest delay between attempts.
     pub max_delay: Duration,
-    /// Pause when a throttling reply names no back-off.
+    /// Pause when a throttling reply names no back-off (an HTTP 503 without `Retry-After`);
+    /// doubles with each such reply in a row.
     pub default_back_off: Duration,
     /// Longest pause a single back-off may impose (guards against absurd values).
     pub max_back_off: Duration,
@@ -42,8 +43,8 @@ impl Default for RetryPolicy {
             max_attempts: 5,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
-            default_back_off: Duration::from_secs(30),
-            max_back_off: Duration::from_secs(300),
+            default_back_off: Duration::from_secs(2),
+            max_back_off: Duration::from_secs(120),
             max_throttled: Duration::from_secs(3600),
         }
     }
@@ -271,6 +272,7 @@ impl Lane {
         Fut: Future<Output = Result<T, MailError>>,
     {
         let mut failures = 0u32;
+        let mut unexplained_throttles = 0u32;
         let mut throttled_for = Duration::ZERO;
         loop {
             self.ready().await;
@@ -281,9 +283,16 @@ impl Lane {
             match &error {
                 MailError::Throttled { back_off, scope } => {
                     self.throttle_events += 1;
-                    let pause = back_off
-                        .unwrap_or(self.policy.default_back_off)
-                        .min(self.policy.max_back_off);
+                    let pause = match back_off {
+                        Some(back_off) => *back_off,
+                        None => {
+                            unexplained_throttles += 1;
+                            self.policy
+                                .default_back_off
+                                .saturating_mul(1 << (unexplained_throttles - 1).min(10))
+                        }
+                    }
+                    .min(self.policy.max_back_off);
                     throttled_for += pause;
                     if throttled_for > self.policy.max_throttled {
                         return Err(error);
