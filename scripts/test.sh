@@ -32,6 +32,18 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]
     echo "$wanted" >"$stamp"
 fi
 
+# The pipeline tests use the machine's RabbitMQ and Redis (FERRY_TEST_AMQP_URL and
+# FERRY_TEST_REDIS_URL point elsewhere); say at once if they are not there.
+answers() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+if [ -z "${FERRY_TEST_AMQP_URL:-}" ] && ! answers 127.0.0.1 5672; then
+    echo "RabbitMQ does not answer on 127.0.0.1:5672; start it with: rabbitmq-server -detached" >&2
+    exit 1
+fi
+if [ -z "${FERRY_TEST_REDIS_URL:-}" ] && ! answers 127.0.0.1 6379; then
+    echo "Redis does not answer on 127.0.0.1:6379; start it with: redis-server --daemonize yes --save '' --appendonly no" >&2
+    exit 1
+fi
+
 step "formatting"
 cargo fmt --all -- --check
 

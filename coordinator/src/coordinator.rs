@@ -67,6 +67,7 @@ pub struct Coordinator {
     /// Mailboxes being planned by this process, and when failed plans may be tried again.
     pub(crate) planning: Mutex<PlanningBook>,
     mailbox_locks: Mutex<HashMap<MailboxId, Arc<tokio::sync::Mutex<()>>>>,
+    leading: tokio::sync::watch::Sender<bool>,
 }
 
 /// Which mailboxes this process is planning, and when a failed plan may be retried.
@@ -101,12 +102,20 @@ impl Coordinator {
             pacer: Pacer::new(),
             planning: Mutex::new(PlanningBook::default()),
             mailbox_locks: Mutex::new(HashMap::new()),
+            leading: tokio::sync::watch::Sender::new(false),
         })
     }
 
     /// The store (for tools and tests that read what the coordinator keeps).
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Waits until this coordinator holds the lease (see [`Coordinator::run`]); a process serves
+    /// its API only then, so a standby never writes alongside the active coordinator.
+    pub async fn wait_until_leading(&self) {
+        let mut leading = self.leading.subscribe();
+        let _ = leading.wait_for(|leading| *leading).await;
     }
 
     /// Runs the background work (results, sweep, planning) until `shutdown`, holding the
@@ -130,6 +139,7 @@ impl Coordinator {
             }
         }
         tracing::info!(%holder, "coordinator running");
+        self.leading.send_replace(true);
         let stop = shutdown.child_token();
         let results = tokio::spawn(self.clone().consume_results(stop.clone()));
         let sweep = tokio::spawn(self.clone().sweep(stop.clone()));
@@ -157,6 +167,7 @@ impl Coordinator {
         }
         let _ = results.await;
         let _ = sweep.await;
+        self.leading.send_replace(false);
         let _ = self.store.release_lease(LEASE, &holder).await;
         outcome
     }

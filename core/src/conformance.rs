@@ -241,6 +241,7 @@ fn item_error(pass: &PassId, id: &str) -> ItemErrorRecord {
 pub async fn store_suite(store: &dyn Store) {
     keeps_projects_mailboxes_and_passes(store).await;
     counts_migrated_items_once(store).await;
+    matches_only_whole_item_keys(store).await;
     applies_unit_results_once(store).await;
     keeps_plans_and_published_units(store).await;
     pages_the_error_log(store).await;
@@ -449,6 +450,67 @@ async fn counts_migrated_items_once(store: &dyn Store) {
             .expect("counters")
             .get("items_planned"),
         10
+    );
+}
+
+/// Keys that share bytes: a key made of the end of one recorded key and the start of the next
+/// is not recorded (a store that packs keys together must not match across them).
+async fn matches_only_whole_item_keys(store: &dyn Store) {
+    let key = counter_key();
+    let unit = UnitId(new_id());
+    let first = ItemKey([7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    let second = ItemKey([
+        7, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+    ]);
+    let mut straddling = [7u8; 16];
+    straddling[1..8].copy_from_slice(&first.0[9..16]);
+    straddling[8..16].copy_from_slice(&second.0[1..9]);
+    let straddling = ItemKey(straddling);
+    let items = [
+        MigratedItem {
+            key: first,
+            item_class: "IPM.Note",
+            bytes: 1,
+        },
+        MigratedItem {
+            key: second,
+            item_class: "IPM.Note",
+            bytes: 1,
+        },
+    ];
+    let added = store
+        .commit_migrated(&MigratedCommit {
+            counters: &key,
+            unit: &unit,
+            items: &items,
+        })
+        .await
+        .expect("commit");
+    assert_eq!(added, 2);
+    let flags = store
+        .migrated(&key.project, &key.mailbox, &[straddling, first, second])
+        .await
+        .expect("migrated");
+    assert_eq!(flags, vec![false, true, true], "only whole keys match");
+    let added = store
+        .commit_migrated(&MigratedCommit {
+            counters: &key,
+            unit: &unit,
+            items: &[MigratedItem {
+                key: straddling,
+                item_class: "IPM.Note",
+                bytes: 1,
+            }],
+        })
+        .await
+        .expect("commit");
+    assert_eq!(added, 1, "a key straddling two recorded keys is new");
+    assert_eq!(
+        store
+            .migrated_count(&key.project, &key.mailbox)
+            .await
+            .expect("count"),
+        3
     );
 }
 

@@ -155,7 +155,17 @@ impl Environment {
     /// Creates a project for the simulator's tenants with every source mailbox mapped to its
     /// namesake at the destination.
     pub async fn create_project(&self, name: &str) -> anyhow::Result<DemoProject> {
-        let request = request_from_sim(&self.sim.connection, name)?;
+        self.create_project_with(name, None).await
+    }
+
+    /// [`Environment::create_project`] with project options.
+    pub async fn create_project_with(
+        &self,
+        name: &str,
+        options: Option<v1::ProjectOptions>,
+    ) -> anyhow::Result<DemoProject> {
+        let mut request = request_from_sim(&self.sim.connection, name)?;
+        request.options = options;
         let project = self
             .coordinator
             .create_project(new_project(&request)?)

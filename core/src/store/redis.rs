@@ -14,7 +14,7 @@
 //! | `{p}:published:{pass}:{mailbox}` | set | unit ids published |
 //! | `{p}:attempts:{unit}` | string | attempts at the unit |
 //! | `{p}:unit-copied:{pass}` | hash | unit id (and `{unit}:bytes`) → items (bytes) it recorded as migrated |
-//! | `{p}:migrated:{project}:{mailbox}` | set | 16-byte item keys |
+//! | `{p}:migrated:{project}:{mailbox}` | hash | 256 buckets of packed 16-byte item keys (first byte → the other 15 bytes of each key, concatenated), and `count` |
 //! | `{p}:pending:{unit}` | set | 16-byte item keys being uploaded |
 //!
 //! The multi-key updates run as Lua scripts, so they are atomic; they need every key on one
@@ -59,16 +59,56 @@ end
 return 0
 "#;
 
+/// Lua shared by the scripts that read or write a migrated set. A mailbox's migrated set is a
+/// hash: 256 buckets, field = the first byte of an item key, value = the other 15 bytes of each
+/// key in the bucket, concatenated. About 16 bytes per item plus a fixed 13 KiB or so per
+/// mailbox, against about 70 bytes per item for a Redis set of 16-byte members (measured in
+/// BENCHMARKS.md). `holds` only accepts matches at entry boundaries.
+const MIGRATED_SET_LUA: &str = r#"
+local ENTRY = 15
+local function holds(blob, suffix)
+  if not blob then return false end
+  local from = 1
+  while true do
+    local at = string.find(blob, suffix, from, true)
+    if not at then return false end
+    if (at - 1) % ENTRY == 0 then return true end
+    from = at + 1
+  end
+end
+"#;
+
+/// Which keys are migrated. KEYS: the migrated set. ARGV: 16-byte keys. Returns a string of
+/// `1`/`0`, one per key.
+const MIGRATED_FLAGS: &str = r#"
+local blobs, flags = {}, {}
+for i = 1, #ARGV do
+  local bucket, suffix = string.sub(ARGV[i], 1, 1), string.sub(ARGV[i], 2)
+  if blobs[bucket] == nil then
+    blobs[bucket] = redis.call('HGET', KEYS[1], bucket) or false
+  end
+  flags[i] = holds(blobs[bucket] or nil, suffix) and '1' or '0'
+end
+return table.concat(flags)
+"#;
+
 /// Adds new item keys to the migrated set, counting each new one. KEYS: migrated set, mailbox
 /// counters, unit-copied hash, the unit's pending set. ARGV: unit id, the counter names
 /// (items copied, bytes copied, class items prefix, class bytes prefix), then (key, class, bytes)
 /// triples.
 const COMMIT_MIGRATED: &str = r#"
+local blobs, changed = {}, {}
 local added, added_bytes = 0, 0
 for i = 6, #ARGV, 3 do
   local key, class, bytes = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local bucket, suffix = string.sub(key, 1, 1), string.sub(key, 2)
   redis.call('SREM', KEYS[4], key)
-  if redis.call('SADD', KEYS[1], key) == 1 then
+  if blobs[bucket] == nil then
+    blobs[bucket] = redis.call('HGET', KEYS[1], bucket) or ''
+  end
+  if not holds(blobs[bucket], suffix) then
+    blobs[bucket] = blobs[bucket] .. suffix
+    changed[bucket] = true
     added = added + 1
     added_bytes = added_bytes + bytes
     redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
@@ -79,7 +119,11 @@ for i = 6, #ARGV, 3 do
     end
   end
 end
+for bucket in pairs(changed) do
+  redis.call('HSET', KEYS[1], bucket, blobs[bucket])
+end
 if added > 0 then
+  redis.call('HINCRBY', KEYS[1], 'count', added)
   redis.call('HINCRBY', KEYS[3], ARGV[1], added)
   redis.call('HINCRBY', KEYS[3], ARGV[1] .. ':bytes', added_bytes)
 end
@@ -118,6 +162,7 @@ struct Scripts {
     take_lease: redis::Script,
     release_lease: redis::Script,
     commit_migrated: redis::Script,
+    migrated_flags: redis::Script,
     apply_unit_result: redis::Script,
 }
 
@@ -126,7 +171,8 @@ impl Scripts {
         Scripts {
             take_lease: redis::Script::new(TAKE_LEASE),
             release_lease: redis::Script::new(RELEASE_LEASE),
-            commit_migrated: redis::Script::new(COMMIT_MIGRATED),
+            commit_migrated: redis::Script::new(&format!("{MIGRATED_SET_LUA}{COMMIT_MIGRATED}")),
+            migrated_flags: redis::Script::new(&format!("{MIGRATED_SET_LUA}{MIGRATED_FLAGS}")),
             apply_unit_result: redis::Script::new(APPLY_UNIT_RESULT),
         }
     }
@@ -494,16 +540,22 @@ impl Store for RedisStore {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let mut command = redis::cmd("SMISMEMBER");
-        command.arg(self.key(&["migrated", &project.0, &mailbox.0]));
+        let mut script = self.scripts.migrated_flags.prepare_invoke();
+        script.key(self.key(&["migrated", &project.0, &mailbox.0]));
         for key in keys {
-            command.arg(&key.0[..]);
+            script.arg(&key.0[..]);
         }
-        let flags: Vec<u8> = command
-            .query_async(&mut self.connection())
+        let flags: Vec<u8> = script
+            .invoke_async(&mut self.connection())
             .await
             .map_err(unavailable)?;
-        Ok(flags.into_iter().map(|flag| flag == 1).collect())
+        if flags.len() != keys.len() {
+            return Err(StoreError::Corrupt {
+                key: self.key(&["migrated", &project.0, &mailbox.0]),
+                problem: format!("{} answers for {} keys", flags.len(), keys.len()),
+            });
+        }
+        Ok(flags.into_iter().map(|flag| flag == b'1').collect())
     }
 
     async fn commit_migrated(&self, commit: &MigratedCommit<'_>) -> Result<u64, StoreError> {
@@ -554,10 +606,12 @@ impl Store for RedisStore {
         project: &ProjectId,
         mailbox: &MailboxId,
     ) -> Result<u64, StoreError> {
-        self.connection()
-            .scard(self.key(&["migrated", &project.0, &mailbox.0]))
+        let count: Option<u64> = self
+            .connection()
+            .hget(self.key(&["migrated", &project.0, &mailbox.0]), "count")
             .await
-            .map_err(unavailable)
+            .map_err(unavailable)?;
+        Ok(count.unwrap_or(0))
     }
 
     async fn add_pending(&self, unit: &UnitId, keys: &[ItemKey]) -> Result<(), StoreError> {
