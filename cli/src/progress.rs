@@ -71,6 +71,8 @@ impl ProgressView {
         self.total.set_position(processed(&counters));
         let eta = if status.pass_complete {
             "done".to_string()
+        } else if counters.items_planned == 0 || processed(&counters) == 0 {
+            "planning".to_string()
         } else {
             format!("~{} left", duration(status.estimated_seconds_left))
         };

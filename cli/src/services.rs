@@ -13,8 +13,8 @@ use ferry_core::store::memory::MemoryStore;
 use ferry_core::store::redis::RedisStore;
 use ferry_core::store::Store;
 
-/// Where the queues and the state live.
-#[derive(Debug, Clone, Args)]
+/// Where the queues and the state live. The URLs can hold passwords, so `Debug` leaves them out.
+#[derive(Clone, Args)]
 pub struct ServiceArgs {
     /// RabbitMQ URL (`amqp://user:password@host:5672/%2f`).
     #[arg(long = "amqp", env = "FERRY_AMQP_URL", hide_env_values = true)]
@@ -25,6 +25,16 @@ pub struct ServiceArgs {
     /// Prefix of this deployment's queues and Redis keys, so several can share the services.
     #[arg(long, env = "FERRY_NAMESPACE", default_value = DEFAULT_NAMESPACE)]
     pub namespace: String,
+}
+
+impl std::fmt::Debug for ServiceArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceArgs")
+            .field("amqp_url", &self.amqp_url.as_ref().map(|_| "<redacted>"))
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "<redacted>"))
+            .field("namespace", &self.namespace)
+            .finish()
+    }
 }
 
 /// The opened services.
@@ -69,5 +79,21 @@ impl ServiceArgs {
             }),
             _ => self.open_real().await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_with_passwords_never_print() {
+        let args = ServiceArgs {
+            amqp_url: Some("amqp://ferry:hunter2@rabbit:5672/%2f".into()),
+            redis_url: Some("redis://:hunter3@redis:6379/0".into()),
+            namespace: "ferry".into(),
+        };
+        let printed = format!("{args:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("hunter3"), "{printed}");
     }
 }
