@@ -94,6 +94,9 @@ mod tests {
             namespace: "ferry".into(),
         };
         let printed = format!("{args:?}");
-        assert!(!printed.contains("hunter2") && !printed.contains("hunter3"), "{printed}");
+        assert!(
+            !printed.contains("hunter2") && !printed.contains("hunter3"),
+            "{printed}"
+        );
     }
 }
