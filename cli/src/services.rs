@@ -48,6 +48,17 @@ pub struct Services {
     pub embedded: bool,
 }
 
+impl Services {
+    /// The embedded in-memory broker and store.
+    pub fn embedded() -> Services {
+        Services {
+            broker: Arc::new(MemoryBroker::new()),
+            store: Arc::new(MemoryStore::new()),
+            embedded: true,
+        }
+    }
+}
+
 impl ServiceArgs {
     /// Opens RabbitMQ and Redis; both must be given.
     pub async fn open_real(&self) -> anyhow::Result<Services> {
@@ -72,11 +83,7 @@ impl ServiceArgs {
     /// Opens RabbitMQ and Redis if both are given, the in-memory ones if neither is.
     pub async fn open_or_embedded(&self) -> anyhow::Result<Services> {
         match (&self.amqp_url, &self.redis_url) {
-            (None, None) => Ok(Services {
-                broker: Arc::new(MemoryBroker::new()),
-                store: Arc::new(MemoryStore::new()),
-                embedded: true,
-            }),
+            (None, None) => Ok(Services::embedded()),
             _ => self.open_real().await,
         }
     }

@@ -3,10 +3,8 @@
 
 mod common;
 
-use std::process::Command;
-use std::sync::Arc;
-
 use ferry_cli::services::Services;
+use std::process::Command;
 
 fn ferry(server: &str, args: &[&str]) -> (bool, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_ferry"))
@@ -24,11 +22,7 @@ fn ferry(server: &str, args: &[&str]) -> (bool, String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_operator_runs_a_migration_from_the_command_line() {
-    let services = Services {
-        broker: Arc::new(ferry_core::broker::memory::MemoryBroker::new()),
-        store: Arc::new(ferry_core::store::memory::MemoryStore::new()),
-        embedded: true,
-    };
+    let services = Services::embedded();
     let environment = common::start(
         common::options(common::sim_config(3, 30), 2, "ferry"),
         services,

@@ -88,11 +88,7 @@ fn encode_string_field(number: i32, value: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn operators_tools_drive_a_migration_over_grpc() {
-    let services = Services {
-        broker: std::sync::Arc::new(ferry_core::broker::memory::MemoryBroker::new()),
-        store: std::sync::Arc::new(ferry_core::store::memory::MemoryStore::new()),
-        embedded: true,
-    };
+    let services = Services::embedded();
     let environment = common::start(
         common::options(common::sim_config(3, 30), 2, "ferry"),
         services,

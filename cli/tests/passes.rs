@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use chrono::{TimeZone, Utc};
 use ferry_cli::progress::ProgressView;
 use ferry_cli::services::Services;
@@ -13,11 +11,7 @@ use ferry_core::model::PassKind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_pre_stage_pass_then_a_full_pass_move_everything_once() {
-    let services = Services {
-        broker: Arc::new(ferry_core::broker::memory::MemoryBroker::new()),
-        store: Arc::new(ferry_core::store::memory::MemoryStore::new()),
-        embedded: true,
-    };
+    let services = Services::embedded();
     let environment = common::start(
         common::options(common::sim_config(4, 80), 2, "ferry"),
         services,

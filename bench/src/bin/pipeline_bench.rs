@@ -15,8 +15,6 @@ use ferry_cli::demo::environment::{Environment, EnvironmentOptions};
 use ferry_cli::progress::ProgressView;
 use ferry_cli::services::Services;
 use ferry_core::broker::amqp::AmqpBroker;
-use ferry_core::broker::memory::MemoryBroker;
-use ferry_core::store::memory::MemoryStore;
 use ferry_core::store::redis::RedisStore;
 use ferry_proto::v1;
 use ferry_sim::SimConfig;
@@ -74,11 +72,7 @@ async fn main() -> anyhow::Result<()> {
             store: Arc::new(RedisStore::connect(redis, &namespace).await?),
             embedded: false,
         },
-        _ => Services {
-            broker: Arc::new(MemoryBroker::new()),
-            store: Arc::new(MemoryStore::new()),
-            embedded: true,
-        },
+        _ => Services::embedded(),
     };
     let mut sim = SimConfig {
         listen: "127.0.0.1:0".parse()?,
