@@ -60,6 +60,19 @@ impl Services {
 }
 
 impl ServiceArgs {
+    /// Whether neither RabbitMQ nor Redis is given (the embedded services will be used).
+    pub fn is_embedded(&self) -> bool {
+        self.amqp_url.is_none() && self.redis_url.is_none()
+    }
+
+    /// The same services under another namespace.
+    pub fn with_namespace(&self, namespace: &str) -> ServiceArgs {
+        ServiceArgs {
+            namespace: namespace.to_string(),
+            ..self.clone()
+        }
+    }
+
     /// Opens RabbitMQ and Redis; both must be given.
     pub async fn open_real(&self) -> anyhow::Result<Services> {
         let (Some(amqp), Some(redis)) = (&self.amqp_url, &self.redis_url) else {

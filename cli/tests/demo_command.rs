@@ -41,11 +41,35 @@ fn the_embedded_demo_migrates_and_proves_the_copy() {
     );
 }
 
+fn redis_keys(pattern: &str) -> usize {
+    let client = redis::Client::open(services::redis_url()).expect("a Redis URL");
+    let mut connection = client.get_connection().expect("Redis answers");
+    redis::cmd("KEYS")
+        .arg(pattern)
+        .query::<Vec<String>>(&mut connection)
+        .expect("KEYS")
+        .len()
+}
+
 #[test]
 fn the_demo_runs_on_rabbitmq_and_redis_and_its_delta_pass_copies_nothing() {
     let (amqp, redis) = (services::amqp_url(), services::redis_url());
     let (success, output) = demo(&["--amqp", &amqp, "--redis", &redis, "--delta-pass"]);
     assert!(success, "{output}");
+    let namespace = output
+        .split("(namespace ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the demo names its namespace");
+    assert!(
+        namespace.starts_with("ferry-demo-"),
+        "a demo never uses a deployment's namespace: {namespace}"
+    );
+    assert_eq!(
+        redis_keys(&format!("{namespace}:*")),
+        0,
+        "the demo deletes its keys"
+    );
     assert!(output.contains("Delta pass"), "{output}");
     assert!(output.contains("0 copied (0 B)"), "{output}");
     assert!(

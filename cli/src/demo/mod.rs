@@ -61,13 +61,17 @@ pub struct DemoArgs {
 
 /// Runs the demo; `Ok(false)` if the destination is not exact.
 pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
-    let services = args.services.open_or_embedded().await?;
-    let namespace = if services.embedded || args.services.namespace != DEFAULT_NAMESPACE {
+    let namespace = if args.services.is_embedded() || args.services.namespace != DEFAULT_NAMESPACE {
         args.services.namespace.clone()
     } else {
         // A demo on shared services never touches a real deployment's queues or keys.
         format!("ferry-demo-{}", &new_id()[..8])
     };
+    let services = args
+        .services
+        .with_namespace(&namespace)
+        .open_or_embedded()
+        .await?;
     let mut sim = SimConfig {
         listen: "127.0.0.1:0".parse()?,
         ..SimConfig::default()
@@ -89,10 +93,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
         grpc_listen: args.listen,
     };
     eprintln!(
-        "Seeding {} mailboxes and starting the simulator, the coordinator and {} workers on {} services…",
+        "Seeding {} mailboxes and starting the simulator, the coordinator and {} workers on {}…",
         args.mailboxes,
         options.workers,
-        if services.embedded { "embedded" } else { "RabbitMQ and Redis" }
+        if services.embedded {
+            "embedded services".to_string()
+        } else {
+            format!("RabbitMQ and Redis (namespace {namespace})")
+        }
     );
     let environment = Environment::start(options, services.clone()).await?;
     eprintln!(
