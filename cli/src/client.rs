@@ -382,16 +382,8 @@ pub async fn status(args: &ClientArgs, status: StatusArgs) -> anyhow::Result<()>
             .await
             .map_err(failed)?
             .into_inner();
-        match args.output {
-            Output::Json => print_json(&render::mailbox_status_json(&reply)),
-            Output::Text => {
-                let json = render::mailbox_status_json(&reply);
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&json).unwrap_or_default()
-                );
-            }
-        }
+        // One mailbox with its folders reads well enough as indented JSON in either format.
+        print_json(&render::mailbox_status_json(&reply));
         return Ok(());
     }
     if !status.watch {

@@ -14,7 +14,7 @@ use tonic::{Request, Response, Status};
 
 use crate::coordinator::Coordinator;
 use crate::requests;
-use crate::status::{error_message, mailbox_message, pass_message, project_message};
+use crate::status::{mailbox_message, pass_message, project_message};
 
 /// The most errors one `ListMailboxErrors` page returns.
 const MAX_ERROR_PAGE: u32 = 1000;
@@ -194,7 +194,10 @@ impl MigrationService for Api {
             .await?;
         let next = offset + errors.len() as u64;
         Ok(Response::new(v1::ListMailboxErrorsResponse {
-            errors: errors.iter().map(error_message).collect(),
+            errors: errors
+                .iter()
+                .map(ferry_core::wire::item_error_to_proto)
+                .collect(),
             next_page_token: if next < total {
                 next.to_string()
             } else {

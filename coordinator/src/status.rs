@@ -10,8 +10,8 @@ use ferry_core::model::{
 };
 use ferry_core::store::CounterKey;
 use ferry_core::wire::{
-    cloud_to_proto, counters_to_proto, item_error_to_proto, optional_timestamp, pass_kind_to_proto,
-    state_to_proto, timestamp,
+    cloud_to_proto, counters_to_proto, optional_timestamp, pass_kind_to_proto, state_to_proto,
+    timestamp,
 };
 use ferry_proto::v1;
 
@@ -268,11 +268,6 @@ impl Coordinator {
         }
         Ok(self.store.errors(project, mailbox, offset, limit).await?)
     }
-}
-
-/// An item error as the API shows it.
-pub fn error_message(error: &ItemErrorRecord) -> v1::ItemError {
-    item_error_to_proto(error)
 }
 
 #[cfg(test)]

@@ -272,11 +272,11 @@ impl UnitJob<'_> {
             .map_err(UnitStop::Retryable)?;
         let stamped: HashSet<ItemKey> = present.iter().filter_map(|item| item.stamp).collect();
         let mut unstamped: HashMap<_, Vec<String>> = HashMap::new();
-        for item in present.iter().filter(|item| item.stamp.is_none()) {
+        for copy in present.iter().filter(|copy| copy.stamp.is_none()) {
             unstamped
-                .entry(item.fingerprint())
+                .entry(copy.item.fingerprint())
                 .or_default()
-                .push(item.id.clone());
+                .push(copy.item.id.clone());
         }
         let mut found = Vec::new();
         let mut to_stamp = Vec::new();

@@ -186,6 +186,18 @@ fn range_restriction(range: ReceivedRange) -> Option<Restriction> {
     }
 }
 
+/// An item of a listing, or `None` if the server left out its id.
+fn listed(item: ferry_ews::types::Item) -> Option<SourceItem> {
+    Some(SourceItem {
+        id: item.id?.id,
+        received: item.date_time_received,
+        size: item.size.unwrap_or(0),
+        item_class: item.item_class.unwrap_or_default(),
+        subject: item.subject.unwrap_or_default(),
+        message_id: item.internet_message_id,
+    })
+}
+
 struct EwsExport(ExportStream);
 
 #[async_trait]
@@ -292,19 +304,7 @@ impl MailApi for EwsMailApi {
                 range_restriction(range).as_ref(),
             )
             .await?;
-        Ok(items
-            .into_iter()
-            .filter_map(|item| {
-                Some(SourceItem {
-                    id: item.id?.id,
-                    received: item.date_time_received,
-                    size: item.size.unwrap_or(0),
-                    item_class: item.item_class.unwrap_or_default(),
-                    subject: item.subject.unwrap_or_default(),
-                    message_id: item.internet_message_id,
-                })
-            })
-            .collect())
+        Ok(items.into_iter().filter_map(listed).collect())
     }
 
     async fn stamped_items(
@@ -326,21 +326,17 @@ impl MailApi for EwsMailApi {
         let stamp = stamp_property();
         Ok(items
             .into_iter()
-            .filter_map(|item| {
+            .filter_map(|mut item| {
                 let key = item
                     .extended_properties
                     .iter()
                     .find(|property| property.path == stamp)
                     .and_then(|property| property.values.first())
                     .and_then(|value| ItemKey::from_hex(value));
+                item.extended_properties.clear();
                 Some(DestinationItem {
-                    id: item.id?.id,
+                    item: listed(item)?,
                     stamp: key,
-                    received: item.date_time_received,
-                    size: item.size.unwrap_or(0),
-                    item_class: item.item_class.unwrap_or_default(),
-                    subject: item.subject.unwrap_or_default(),
-                    message_id: item.internet_message_id,
                 })
             })
             .collect())

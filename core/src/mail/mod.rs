@@ -110,7 +110,7 @@ pub struct MailFolder {
     pub item_count: u64,
 }
 
-/// An item in a source folder.
+/// An item as a folder listing shows it (source items, and copies at the destination).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceItem {
     /// Id.
@@ -130,20 +130,10 @@ pub struct SourceItem {
 /// An item in a destination folder, with the source key it was stamped with, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DestinationItem {
-    /// Id.
-    pub id: String,
+    /// The item as listed.
+    pub item: SourceItem,
     /// The key of the source item it is a copy of.
     pub stamp: Option<ItemKey>,
-    /// Received time.
-    pub received: Option<DateTime<Utc>>,
-    /// Size.
-    pub size: u64,
-    /// Class.
-    pub item_class: String,
-    /// Subject.
-    pub subject: String,
-    /// Message-ID.
-    pub message_id: Option<String>,
 }
 
 /// What identifies an item's copy when its stamp is missing (a crash fell between the upload and
@@ -158,19 +148,7 @@ pub struct Fingerprint {
 }
 
 impl SourceItem {
-    /// The item's fingerprint.
-    pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint {
-            received: self.received,
-            item_class: self.item_class.clone(),
-            subject: self.subject.clone(),
-            message_id: self.message_id.clone(),
-        }
-    }
-}
-
-impl DestinationItem {
-    /// The copy's fingerprint.
+    /// The item's fingerprint (a copy has its original's).
     pub fn fingerprint(&self) -> Fingerprint {
         Fingerprint {
             received: self.received,
