@@ -1,7 +1,9 @@
 //! Folder operations: `GetFolder`, `FindFolder`, `CreateFolder`, `UpdateFolder`, `DeleteFolder`.
 
-use super::context::{folder_id_attrs, resolve_folder, OpContext};
-use super::folder_xml::write_folder;
+use std::cmp::Ordering;
+
+use super::context::{resolve_folder, OpContext};
+use super::folder_xml::{folder_id_and_change_key, write_folder};
 use super::paging::Paging;
 use super::permissions::parse_permission_set;
 use super::restriction::Restriction;
@@ -57,11 +59,10 @@ pub fn find_folder(
             .into())
         }
     };
-    let paging = Paging::parse(
-        request.child("IndexedPageFolderView"),
-        ctx.sim.config.limits.max_page_size,
-    )
-    .map_err(SoapFault::from)?;
+    let view = request.child("IndexedPageFolderView");
+    let indexed = view.is_some();
+    let paging =
+        Paging::parse(view, ctx.sim.config.limits.max_page_size).map_err(SoapFault::from)?;
     let restriction = request
         .child("Restriction")
         .map(Restriction::parse::<Folder>)
@@ -81,7 +82,15 @@ pub fn find_folder(
         let candidates = if deep {
             state.descendants(parent_seq)
         } else {
-            state.children(parent_seq)
+            let mut children = state.children(parent_seq);
+            children.sort_by(|a, b| {
+                display_name_order(
+                    &state.folders[a].display_name,
+                    &state.folders[b].display_name,
+                )
+                .then(a.cmp(b))
+            });
+            children
         };
         let matching: Vec<u64> = candidates
             .into_iter()
@@ -93,17 +102,19 @@ pub fn find_folder(
             .collect();
         let page = paging.select(matching.len());
         success_start(writer, "m:FindFolderResponseMessage");
-        writer.open(
-            "m:RootFolder",
-            &[
-                ("IndexedPagingOffset", &page.next_offset.to_string()),
-                ("TotalItemsInView", &matching.len().to_string()),
-                (
-                    "IncludesLastItemInRange",
-                    if page.includes_last { "true" } else { "false" },
-                ),
-            ],
-        );
+        let next_offset = page.next_offset.to_string();
+        let total = matching.len().to_string();
+        let mut attrs = Vec::with_capacity(3);
+        // Exchange writes the offset of the next page only for an indexed view.
+        if indexed {
+            attrs.push(("IndexedPagingOffset", next_offset.as_str()));
+        }
+        attrs.push(("TotalItemsInView", total.as_str()));
+        attrs.push((
+            "IncludesLastItemInRange",
+            if page.includes_last { "true" } else { "false" },
+        ));
+        writer.open("m:RootFolder", &attrs);
         writer.open("t:Folders", &[]);
         for seq in &matching[page.start..page.end] {
             write_folder(ctx, &state, &state.folders[seq], &shape, writer);
@@ -132,9 +143,16 @@ pub fn create_folder(
             .clone()
             .and_then(|parent| create_one(ctx, &mut state, parent, folder));
         match result {
-            Ok(seq) => {
-                write_folder_id_message(ctx, &state, seq, "m:CreateFolderResponseMessage", writer)
-            }
+            // Exchange answers with the element the folder was asked for (a `t:Folder` of class
+            // `IPF.Appointment` comes back as `t:Folder`), whatever it lists it as later.
+            Ok(seq) => write_folder_id_message(
+                ctx,
+                &state,
+                seq,
+                "m:CreateFolderResponseMessage",
+                &format!("t:{}", folder.name),
+                writer,
+            ),
             Err(error) => error_message(writer, "m:CreateFolderResponseMessage", &error),
         }
     }
@@ -148,11 +166,13 @@ fn create_one(
     parent: u64,
     folder: &Element,
 ) -> Result<u64, EwsError> {
+    // A `t:Folder` without `FolderClass` has no class on Exchange: `FindFolder` lists it
+    // without one (recorded `APITest.testCreateFolders`).
     let default_class = match folder.name.as_str() {
         "CalendarFolder" => "IPF.Appointment",
         "ContactsFolder" => "IPF.Contact",
         "TasksFolder" => "IPF.Task",
-        "Folder" => "IPF.Note",
+        "Folder" => "",
         "SearchFolder" => {
             return Err(EwsError::new(
                 "ErrorInvalidFolderTypeForOperation",
@@ -213,7 +233,15 @@ pub fn update_folder(
         match result {
             Ok(seq) => {
                 state.touch_folder(seq);
-                write_folder_id_message(ctx, &state, seq, "m:UpdateFolderResponseMessage", writer);
+                let element = state.folders[&seq].element_name();
+                write_folder_id_message(
+                    ctx,
+                    &state,
+                    seq,
+                    "m:UpdateFolderResponseMessage",
+                    element,
+                    writer,
+                );
             }
             Err(error) => error_message(writer, "m:UpdateFolderResponseMessage", &error),
         }
@@ -328,23 +356,47 @@ pub fn delete_folder(
     Ok(())
 }
 
-/// A successful response message holding just the folder's new id and change key.
+/// A successful response message holding just the folder's new id and change key, in `element`.
 fn write_folder_id_message(
     ctx: &OpContext<'_>,
     state: &MailboxState,
     seq: u64,
     message: &str,
+    element: &str,
     writer: &mut XmlWriter,
 ) {
     success_start(writer, message);
     writer.open("m:Folders", &[]);
-    let element = state.folders[&seq].element_name();
     writer.open(element, &[]);
-    let (id, change_key) = folder_id_attrs(ctx.mailbox, state, seq);
+    let (id, change_key) = folder_id_and_change_key(ctx.mailbox, &state.folders[&seq]);
     writer.empty("t:FolderId", &[("Id", &id), ("ChangeKey", &change_key)]);
     writer.close(element);
     writer.close("m:Folders");
     writer.close(message);
+}
+
+/// The order in which Exchange lists a folder's children: by display name, ignoring case, with
+/// spaces, then punctuation, then digits before letters, as a culture-aware comparison does
+/// (recorded: `{06967759-...}` before `Companies`, `Freebusy Data` before `FreeBusyLocalCache`,
+/// `O365 Suite Notifications` before `OneDriveRoot`).
+pub fn display_name_order(left: &str, right: &str) -> Ordering {
+    fn weights(name: &str) -> impl Iterator<Item = (u8, char)> + '_ {
+        name.chars().flat_map(|ch| {
+            let class = if ch.is_whitespace() {
+                0
+            } else if ch.is_numeric() {
+                2
+            } else if ch.is_alphabetic() {
+                3
+            } else {
+                1
+            };
+            ch.to_lowercase().map(move |lower| (class, lower))
+        })
+    }
+    weights(left)
+        .cmp(weights(right))
+        .then_with(|| left.cmp(right))
 }
 
 /// The child element an operation requires, or the schema fault Exchange gives without it.
@@ -360,5 +412,44 @@ pub fn required<'a>(request: &'a Element, name: &str) -> Result<&'a Element, Soa
 impl From<EwsError> for SoapFault {
     fn from(error: EwsError) -> SoapFault {
         SoapFault::new(error.code, error.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn children_sort_like_exchange_lists_them() {
+        // Orders seen in recorded Exchange Online FindFolder replies.
+        let mut names = vec![
+            "OneDriveRoot",
+            "Companies",
+            "FreeBusyLocalCache",
+            "To-Do Search",
+            "{06967759-274D-40B2-A3EB-D7F9E73727D7}",
+            "Top of Information Store",
+            "Freebusy Data",
+            "O365 Suite Notifications",
+            "Test Create Calendar",
+            "Test",
+        ];
+        names.sort_by(|a, b| display_name_order(a, b));
+        assert_eq!(
+            names,
+            vec![
+                "{06967759-274D-40B2-A3EB-D7F9E73727D7}",
+                "Companies",
+                "Freebusy Data",
+                "FreeBusyLocalCache",
+                "O365 Suite Notifications",
+                "OneDriveRoot",
+                "Test",
+                "Test Create Calendar",
+                "To-Do Search",
+                "Top of Information Store",
+            ]
+        );
+        assert_eq!(display_name_order("inbox", "Inbox"), "inbox".cmp("Inbox"));
     }
 }

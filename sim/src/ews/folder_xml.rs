@@ -1,9 +1,31 @@
 //! Folders as EWS writes them, properties in schema order, filtered by the requested shape.
 
-use super::context::{folder_id_attrs, OpContext};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use super::context::OpContext;
 use super::shape::{BaseShape, Shape};
-use crate::model::{Folder, MailboxState, Permission, PermissionUser};
+use crate::ids::ObjectId;
+use crate::model::{Folder, Mailbox, MailboxState, Permission, PermissionUser, WellKnownFolder};
 use crate::xml::XmlWriter;
+
+/// The change key Exchange writes on a `ParentFolderId`: the folder kind alone, no version.
+pub const PARENT_FOLDER_CHANGE_KEY: &str = "AQAAAA==";
+
+/// A folder's id and its change key in Exchange's form: the folder kind (`u32`), the length 22
+/// (`u32`), then the store's GUID and the 6-byte change number, 30 bytes in base64
+/// (`AQAAABYAAAC30utV9Qm1Tp6i563HuBDKAAER7A8D`). Clients treat it as opaque.
+pub fn folder_id_and_change_key(mailbox: &Mailbox, folder: &Folder) -> (String, String) {
+    let mut key = Vec::with_capacity(30);
+    key.extend_from_slice(&folder.change_key_kind().to_le_bytes());
+    key.extend_from_slice(&22u32.to_le_bytes());
+    key.extend_from_slice(mailbox.guid.as_bytes());
+    key.extend_from_slice(&folder.last_change.to_be_bytes()[2..]);
+    (
+        ObjectId::folder(mailbox.guid, folder.seq).encode(),
+        STANDARD.encode(key),
+    )
+}
 
 /// Writes one folder element (`t:Folder`, `t:CalendarFolder`...).
 pub fn write_folder(
@@ -15,14 +37,14 @@ pub fn write_folder(
 ) {
     let element = folder.element_name();
     writer.open(element, &[]);
-    let (id, change_key) = folder_id_attrs(ctx.mailbox, state, folder.seq);
+    let (id, change_key) = folder_id_and_change_key(ctx.mailbox, folder);
     writer.empty("t:FolderId", &[("Id", &id), ("ChangeKey", &change_key)]);
     if let Some(parent) = folder.parent {
         if shape.wants("folder:ParentFolderId", BaseShape::AllProperties) {
-            let (parent_id, parent_key) = folder_id_attrs(ctx.mailbox, state, parent);
+            let parent_id = ObjectId::folder(ctx.mailbox.guid, parent).encode();
             writer.empty(
                 "t:ParentFolderId",
-                &[("Id", &parent_id), ("ChangeKey", &parent_key)],
+                &[("Id", &parent_id), ("ChangeKey", PARENT_FOLDER_CHANGE_KEY)],
             );
         }
     }
@@ -67,20 +89,32 @@ pub fn write_folder(
             writer.close("t:ExtendedProperty");
         }
     }
+    // Exchange Online reports the Recoverable Items root as a managed (retention) folder; the
+    // recorded `FindFolder` of `root` shows exactly these values.
+    if folder.well_known == Some(WellKnownFolder::RecoverableItemsRoot)
+        && shape.wants("folder:ManagedFolderInformation", BaseShape::AllProperties)
+    {
+        writer.open("t:ManagedFolderInformation", &[]);
+        for (name, value) in [
+            ("t:CanDelete", "true"),
+            ("t:CanRenameOrMove", "true"),
+            ("t:MustDisplayComment", "false"),
+            ("t:HasQuota", "false"),
+            ("t:IsManagedFoldersRoot", "false"),
+        ] {
+            writer.leaf(name, value);
+        }
+        writer.close("t:ManagedFolderInformation");
+    }
     if shape.wants("folder:EffectiveRights", BaseShape::AllProperties) {
         writer.open("t:EffectiveRights", &[]);
         for (name, value) in [
             ("t:CreateAssociated", "true"),
             ("t:CreateContents", "true"),
             ("t:CreateHierarchy", "true"),
-            (
-                "t:Delete",
-                if folder.well_known.is_some() {
-                    "false"
-                } else {
-                    "true"
-                },
-            ),
+            // The owner's rights: Exchange says `true` on distinguished folders too (the
+            // refusal to delete them is `ErrorDeleteDistinguishedFolder`, not a right).
+            ("t:Delete", "true"),
             ("t:Modify", "true"),
             ("t:Read", "true"),
             ("t:ViewPrivateItems", "true"),

@@ -5,6 +5,12 @@ use std::time::Duration;
 use crate::throttle::Throttled;
 use crate::xml::{XmlWriter, ERRORS_NS, MESSAGES_NS, SOAP_NS, TYPES_NS};
 
+/// XML Schema's namespace, declared on `ServerVersionInfo` as Exchange does.
+const XSD_NS: &str = "http://www.w3.org/2001/XMLSchema";
+
+/// XML Schema instances' namespace, declared on `ServerVersionInfo` as Exchange does.
+const XSI_NS: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
 /// The server version every reply reports, as Exchange Online does today.
 const SERVER_VERSION: [(&str, &str); 5] = [
     ("MajorVersion", "15"),
@@ -148,9 +154,12 @@ pub fn envelope_start(writer: &mut XmlWriter) {
     writer.raw("<?xml version=\"1.0\" encoding=\"utf-8\"?>");
     writer.open("s:Envelope", &[("xmlns:s", SOAP_NS)]);
     writer.open("s:Header", &[]);
+    // Exchange Online's form: the version attributes, then `h`, `xsd` and `xsi` (no default
+    // namespace, unlike Exchange 2016 on premises).
     let mut attrs: Vec<(&str, &str)> = SERVER_VERSION.to_vec();
     attrs.push(("xmlns:h", TYPES_NS));
-    attrs.push(("xmlns", TYPES_NS));
+    attrs.push(("xmlns:xsd", XSD_NS));
+    attrs.push(("xmlns:xsi", XSI_NS));
     writer.empty("h:ServerVersionInfo", &attrs);
     writer.close("s:Header");
     writer.open("s:Body", &[]);

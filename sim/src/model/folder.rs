@@ -112,7 +112,7 @@ impl WellKnownFolder {
         }
     }
 
-    /// The `FolderClass` the folder has.
+    /// The `FolderClass` the folder has; empty for folders Exchange gives no class.
     pub fn folder_class(self) -> &'static str {
         match self {
             WellKnownFolder::Calendar => "IPF.Appointment",
@@ -120,7 +120,10 @@ impl WellKnownFolder {
             WellKnownFolder::Tasks => "IPF.Task",
             WellKnownFolder::Notes => "IPF.StickyNote",
             WellKnownFolder::Journal => "IPF.Journal",
+            // `Top of Information Store` has no class on Exchange Online, like the other
+            // folders directly under the root (recorded `FindFolder` of `root`).
             WellKnownFolder::Root
+            | WellKnownFolder::MsgFolderRoot
             | WellKnownFolder::SearchFolders
             | WellKnownFolder::RecoverableItemsRoot
             | WellKnownFolder::RecoverableItemsDeletions => "",
@@ -407,6 +410,18 @@ impl Folder {
             "t:TasksFolder"
         } else {
             "t:Folder"
+        }
+    }
+
+    /// The kind that starts the folder's change key on Exchange: 1 for a folder, 2 a calendar,
+    /// 3 a contacts folder, 4 a tasks folder (recorded keys begin `AQAAAB`, `AgAAAB`, `AwAAAB`,
+    /// `BAAAAB`). It follows the class, not the element a client created the folder with.
+    pub fn change_key_kind(&self) -> u32 {
+        match self.element_name() {
+            "t:CalendarFolder" => 2,
+            "t:ContactsFolder" => 3,
+            "t:TasksFolder" => 4,
+            _ => 1,
         }
     }
 }
