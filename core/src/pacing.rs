@@ -238,6 +238,23 @@ impl Lane {
         self.throttle_events
     }
 
+    /// Records a throttling reply the caller met outside [`Lane::call`] (a per-item
+    /// `ErrorServerBusy` inside a successful reply) and pauses the mailbox or tenant for its
+    /// back-off, so the next call waits as a throttled call would. Returns the pause.
+    pub fn throttled(&mut self, back_off: Option<Duration>, scope: ThrottleScope) -> Duration {
+        self.throttle_events += 1;
+        let pause = back_off
+            .unwrap_or(self.policy.default_back_off)
+            .min(self.policy.max_back_off);
+        self.pacer.pause(&self.tenant, &self.mailbox, scope, pause);
+        pause
+    }
+
+    /// How long items may stay throttled in total before they are given up on.
+    pub fn max_throttled(&self) -> Duration {
+        self.policy.max_throttled
+    }
+
     /// Waits until the mailbox and tenant are not paused and the rate allows a request.
     async fn ready(&mut self) {
         loop {

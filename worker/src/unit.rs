@@ -13,9 +13,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::Utc;
-use ferry_core::mail::{MailApi, MailError, SourceItem};
+use ferry_core::mail::{MailApi, MailError, SourceItem, ThrottleScope};
 use ferry_core::model::{
     ItemErrorRecord, ItemKey, MailboxId, PassId, ProjectId, ProjectRecord, UnitId,
 };
@@ -368,8 +369,10 @@ impl UnitJob<'_> {
         }
     }
 
-    /// Copies one batch: export, upload, stamp, record; items that fail in a way that may pass
-    /// get more rounds, up to `max_item_attempts`; the rest end in `errors`.
+    /// Copies one batch: export, upload, record; items that fail in a way that may pass get
+    /// more rounds, up to `max_item_attempts` each; the rest end in `errors`. An item refused
+    /// as throttled inside an otherwise successful reply is not a failed attempt: the lane
+    /// pauses for the server's back-off and the item waits, up to the lane's throttling limit.
     async fn copy_batch(
         &mut self,
         batch: &[Candidate<'_>],
@@ -377,20 +380,24 @@ impl UnitJob<'_> {
     ) -> Result<(), UnitStop> {
         let keys: Vec<ItemKey> = batch.iter().map(|candidate| candidate.key).collect();
         self.store.add_pending(&self.unit_id(), &keys).await?;
+        let max_attempts = self.max_item_attempts.max(1);
         let mut remaining: Vec<Candidate<'_>> = batch.to_vec();
+        let mut attempts: HashMap<ItemKey, u32> = HashMap::new();
         let mut last_errors: HashMap<ItemKey, MailError> = HashMap::new();
         let mut failed: Vec<ItemKey> = Vec::new();
-        for round in 1..=self.max_item_attempts.max(1) {
-            if remaining.is_empty() {
-                break;
-            }
+        let mut throttled_for = Duration::ZERO;
+        while !remaining.is_empty() {
             let exported = self.export(&remaining).await;
             let mut to_upload = Vec::new();
             let mut retry = Vec::new();
+            let mut source_throttle = ItemThrottle::default();
             for (candidate, outcome) in remaining.iter().zip(exported) {
                 match outcome {
                     Ok(data) => to_upload.push((*candidate, data)),
                     Err(error) if error.is_retryable() => {
+                        if !source_throttle.note(&error) {
+                            *attempts.entry(candidate.key).or_default() += 1;
+                        }
                         last_errors.insert(candidate.key, error);
                         retry.push(*candidate);
                     }
@@ -405,24 +412,44 @@ impl UnitJob<'_> {
                 errors.push(self.item_error(&candidate, &error));
                 failed.push(candidate.key);
             }
+            let mut destination_throttle = ItemThrottle::default();
             for (candidate, error) in uploaded.retry {
+                if !destination_throttle.note(&error) {
+                    *attempts.entry(candidate.key).or_default() += 1;
+                }
                 last_errors.insert(candidate.key, error);
                 retry.push(candidate);
             }
-            if !retry.is_empty() && round < self.max_item_attempts {
-                tracing::debug!(unit = %self.unit.unit_id, items = retry.len(), round, "retrying items");
+            let mut paused = Duration::ZERO;
+            if let Some((back_off, scope)) = source_throttle.worst {
+                paused = paused.max(self.source_lane.throttled(back_off, scope));
             }
-            remaining = retry;
-        }
-        for candidate in &remaining {
-            let error = last_errors
-                .remove(&candidate.key)
-                .unwrap_or(MailError::Transient {
-                    message: "gave up after repeated failures".into(),
-                    retry_after: None,
-                });
-            errors.push(self.item_error(candidate, &error));
-            failed.push(candidate.key);
+            if let Some((back_off, scope)) = destination_throttle.worst {
+                paused = paused.max(self.destination_lane.throttled(back_off, scope));
+            }
+            throttled_for += paused;
+            let give_up_throttled = throttled_for > self.destination_lane.max_throttled();
+            let mut next = Vec::with_capacity(retry.len());
+            for candidate in retry {
+                let spent = attempts.get(&candidate.key).copied().unwrap_or(0);
+                if spent >= max_attempts || give_up_throttled {
+                    let error =
+                        last_errors
+                            .remove(&candidate.key)
+                            .unwrap_or(MailError::Transient {
+                                message: "gave up after repeated failures".into(),
+                                retry_after: None,
+                            });
+                    errors.push(self.item_error(&candidate, &error));
+                    failed.push(candidate.key);
+                } else {
+                    next.push(candidate);
+                }
+            }
+            if !next.is_empty() {
+                tracing::debug!(unit = %self.unit.unit_id, items = next.len(), ?paused, "retrying items");
+            }
+            remaining = next;
         }
         self.store.clear_pending(&self.unit_id(), &failed).await?;
         Ok(())
@@ -534,6 +561,29 @@ impl UnitJob<'_> {
             }
         }
         Ok(uploaded)
+    }
+}
+
+/// The longest throttling back-off among a reply's per-item refusals.
+#[derive(Default)]
+struct ItemThrottle {
+    worst: Option<(Option<Duration>, ThrottleScope)>,
+}
+
+impl ItemThrottle {
+    /// Notes `error` if it is a throttling refusal; `false` for other errors.
+    fn note(&mut self, error: &MailError) -> bool {
+        let MailError::Throttled { back_off, scope } = error else {
+            return false;
+        };
+        let longer = match &self.worst {
+            Some((worst, _)) => back_off.unwrap_or_default() > worst.unwrap_or_default(),
+            None => true,
+        };
+        if longer {
+            self.worst = Some((*back_off, *scope));
+        }
+        true
     }
 }
 
