@@ -191,8 +191,12 @@ mod tests {
             subject: format!("subject of {id}"),
             size: 1,
             digest: digest.into(),
+            digest_without_addresses: digest.into(),
             internet_message_id: None,
             extended_properties: Vec::new(),
+            addresses: Vec::new(),
+            recipients: 0,
+            attachments: 0,
         }
     }
 

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::faults::FaultSettings;
 use crate::ids::ObjectId;
+use crate::model::address::{addresses, AddressUse};
 use crate::model::{Mailbox, MailboxKind, PropertyKey, Tenant};
 use crate::server::SimState;
 use crate::throttle::ThrottlePolicy;
@@ -122,12 +123,26 @@ pub struct ItemSummary {
     pub subject: String,
     /// Size, as EWS reports it.
     pub size: u64,
-    /// Hex SHA-256 of the content and migrated properties (see `Item::digest`).
+    /// Hex SHA-256 over every property a migration must carry over: the message's, its
+    /// recipients' and its attachments' (see `Item::digest`).
     pub digest: String,
+    /// The same digest without the address properties (see `Item::digest_without_addresses`):
+    /// what a migration that maps addresses leaves unchanged.
+    #[serde(default)]
+    pub digest_without_addresses: String,
     /// `Message-ID`, if any.
     pub internet_message_id: Option<String>,
-    /// Extended properties as `key=value` strings (not in the digest).
+    /// Named properties as `key=value` strings.
     pub extended_properties: Vec<String>,
+    /// Every address the item names, with its role (sender, to, email1, attachment[0].to...).
+    #[serde(default)]
+    pub addresses: Vec<AddressUse>,
+    /// Recipient rows.
+    #[serde(default)]
+    pub recipients: usize,
+    /// Attachments, embedded messages and hidden ones included.
+    #[serde(default)]
+    pub attachments: usize,
 }
 
 /// Filters for the item listing.
@@ -221,7 +236,9 @@ async fn folders(
             let mut item_classes = BTreeMap::new();
             for (_, seq) in &folder.items {
                 if let Some(item) = contents.items.get(seq) {
-                    *item_classes.entry(item.item_class.clone()).or_insert(0) += 1;
+                    *item_classes
+                        .entry(item.item_class().to_string())
+                        .or_insert(0) += 1;
                 }
             }
             FolderSummary {
@@ -279,18 +296,24 @@ async fn items(
                 summaries.push(ItemSummary {
                     id: ObjectId::item(mailbox.guid, item.seq).encode(),
                     folder_key: key.clone(),
-                    item_class: item.item_class.clone(),
-                    subject: item.subject.clone(),
+                    item_class: item.item_class().to_string(),
+                    subject: item.subject().to_string(),
                     size: item.size(),
                     digest: hex::encode(item.digest()),
-                    internet_message_id: item.internet_message_id.clone(),
+                    digest_without_addresses: hex::encode(item.digest_without_addresses()),
+                    internet_message_id: item.internet_message_id().map(str::to_string),
                     extended_properties: item
-                        .extended
+                        .message
+                        .props
                         .iter()
-                        .map(|property| {
-                            format!("{}={}", key_text(&property.key), property.values.join(","))
+                        .filter(|(key, _)| !matches!(key, PropertyKey::Tag(_)))
+                        .map(|(key, value)| {
+                            format!("{}={}", key_text(key), value.ews_values().join(","))
                         })
                         .collect(),
+                    addresses: addresses(&item.message),
+                    recipients: item.message.recipients.len(),
+                    attachments: item.message.attachments.len(),
                 });
             }
         }

@@ -19,6 +19,8 @@ pub enum ObjectKind {
     Folder,
     /// An item id.
     Item,
+    /// An attachment id: the item's number in the upper bits, the attachment's index in the low 16.
+    Attachment,
 }
 
 impl ObjectKind {
@@ -26,6 +28,7 @@ impl ObjectKind {
         match self {
             ObjectKind::Folder => 1,
             ObjectKind::Item => 2,
+            ObjectKind::Attachment => 3,
         }
     }
 }
@@ -71,6 +74,15 @@ impl ObjectId {
         }
     }
 
+    /// An attachment id: attachment `index` of item `item_seq`.
+    pub fn attachment(mailbox: Uuid, item_seq: u64, index: u16) -> Self {
+        ObjectId {
+            kind: ObjectKind::Attachment,
+            mailbox,
+            seq: (item_seq << 16) | u64::from(index),
+        }
+    }
+
     /// The id as clients see it.
     pub fn encode(&self) -> String {
         let mut bytes = [0u8; ID_LEN];
@@ -95,6 +107,7 @@ impl ObjectId {
         let kind = match bytes[1] {
             1 => ObjectKind::Folder,
             2 => ObjectKind::Item,
+            3 => ObjectKind::Attachment,
             _ => return Err(IdError::Malformed),
         };
         let mailbox = Uuid::from_slice(&bytes[2..18]).map_err(|_| IdError::Malformed)?;

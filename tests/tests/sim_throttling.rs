@@ -2,6 +2,7 @@
 //! back-off it suggests, and counts what it refused per mailbox.
 
 use base64::Engine;
+use ferry_sim::admin::ItemSummary;
 use ferry_tests::{descendants, test_config, SimHarness};
 use serde_json::json;
 
@@ -143,16 +144,31 @@ async fn imports_over_the_window_are_refused_until_it_moves_on() {
     let harness = SimHarness::start(test_config(2, 1)).await;
     let token = harness.app_token("source").await;
     let mailbox = harness.first_user("source");
-    set_policy(
-        &harness,
-        json!({"import_bytes_per_window": 2000, "import_window_secs": 1}),
-    )
-    .await;
     let mime = base64::engine::general_purpose::STANDARD
         .encode(format!("Subject: import\r\n\r\n{}\r\n", "x".repeat(300)));
     let create = format!(
         r#"<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="inbox"/></m:SavedItemFolderId><m:Items><t:Message><t:MimeContent>{mime}</t:MimeContent></t:Message></m:Items></m:CreateItem>"#
     );
+    // Measure the item in another tenant's mailbox; this mailbox's window holds two of them
+    // but not three.
+    let other_token = harness.app_token("destination").await;
+    let other = harness.first_user("destination");
+    assert_eq!(
+        harness
+            .ews(&other_token, Some(&other), &create)
+            .await
+            .response_codes(),
+        vec!["NoError"]
+    );
+    let items: Vec<ItemSummary> = harness
+        .admin(&format!("/tenants/destination/mailboxes/{other}/items"))
+        .await;
+    let size = items.iter().map(|item| item.size).max().expect("the item");
+    set_policy(
+        &harness,
+        json!({"import_bytes_per_window": size * 5 / 2, "import_window_secs": 1}),
+    )
+    .await;
     assert_eq!(
         harness
             .ews(&token, Some(&mailbox), &create)

@@ -27,6 +27,11 @@ pub struct OpContext<'a> {
 }
 
 impl OpContext<'_> {
+    /// The tenant of the acting mailbox (its directory resolves the addresses items name).
+    pub fn tenant(&self) -> &crate::model::Tenant {
+        &self.principal.tenant
+    }
+
     /// Draws whether the item-vanishes fault hits an item now.
     pub fn item_vanishes(&self) -> bool {
         self.faults_apply && self.sim.faults.roll(|settings| settings.item_vanish_rate)

@@ -9,8 +9,7 @@ use super::item_build::{check_storage, item_from_upload};
 use super::item_ops::read_item;
 use super::soap::{error_message, response_end, response_start, success_start, EwsError};
 use super::OpError;
-use crate::export_stream::{decode, encode, ImportedItem};
-use crate::model::Item;
+use crate::export_stream::{decode, encode, Imported};
 use crate::xml::{Element, XmlWriter};
 
 /// `ExportItems`: each item as opaque export data.
@@ -50,8 +49,8 @@ pub fn export_items(
 /// One `UploadItems` entry, decoded.
 struct Upload {
     action: String,
-    imported: ImportedItem,
-    raw: Bytes,
+    imported: Imported,
+    raw_len: u64,
 }
 
 /// `UploadItems`: creates (or updates) items from export data. `CreateNew` always makes a new
@@ -63,11 +62,7 @@ pub fn upload_items(
 ) -> Result<(), OpError> {
     let items = required(request, "Items")?;
     let decoded: Vec<Result<Upload, EwsError>> = items.children.iter().map(decode_upload).collect();
-    let total: u64 = decoded
-        .iter()
-        .flatten()
-        .map(|upload| upload.raw.len() as u64)
-        .sum();
+    let total: u64 = decoded.iter().flatten().map(|upload| upload.raw_len).sum();
     ctx.sim
         .throttle
         .admit_import(ctx.mailbox.guid, total)
@@ -89,7 +84,7 @@ pub fn upload_items(
             let existing = element
                 .child("ItemId")
                 .map(|id| resolve_item(ctx.mailbox, &state, id));
-            let item = item_from_upload(upload.imported, upload.raw, folder, ctx.now);
+            let item = item_from_upload(upload.imported, folder, ctx.now);
             match (upload.action.as_str(), existing) {
                 ("CreateNew", _) | ("UpdateOrCreate", None | Some(Err(_))) => {
                     check_storage(ctx, &state, item.size())?;
@@ -102,13 +97,8 @@ pub fn upload_items(
                         item.size().saturating_sub(state.items[&seq].size()),
                     )?;
                     state.update_item(seq, ctx.now, |stored| {
-                        *stored = Item {
-                            seq: stored.seq,
-                            folder: stored.folder,
-                            created: stored.created,
-                            created_change: stored.created_change,
-                            ..item
-                        }
+                        stored.message = item.message;
+                        stored.created = item.created;
                     });
                     Ok(seq)
                 }
@@ -128,7 +118,7 @@ pub fn upload_items(
                 ctx.count("import.items");
                 ctx.mailbox
                     .counters
-                    .add("import.bytes", state.items[&seq].content_len());
+                    .add("import.bytes", state.items[&seq].size());
                 success_start(writer, "m:UploadItemsResponseMessage");
                 let (id, change_key) =
                     item_id_attrs(ctx.mailbox, seq, state.items[&seq].last_change);
@@ -163,6 +153,6 @@ fn decode_upload(element: &Element) -> Result<Upload, EwsError> {
     Ok(Upload {
         action,
         imported,
-        raw,
+        raw_len: raw.len() as u64,
     })
 }

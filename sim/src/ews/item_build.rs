@@ -1,56 +1,49 @@
-//! Building items from what clients send (`CreateItem` elements, `UploadItems` data) and the
-//! storage checks every import goes through (size limit, quota).
+//! Building items from what clients send (`CreateItem` elements, including the reply and
+//! forward response objects, and `UploadItems` data) and the storage checks every import goes
+//! through (size limit, quota).
 
 use base64::Engine;
 use bytes::Bytes;
 
-use super::context::OpContext;
+use super::context::{resolve_item, OpContext};
+use super::item_xml::reply_to;
 use super::shape::parse_extended_property;
 use super::soap::EwsError;
-use crate::export_stream::ImportedItem;
-use crate::mime::{clean_text, summarise};
+use crate::export_stream::Imported;
+use crate::mime::clean_text;
+use crate::mime::import::message_from_mime;
+use crate::model::address::{set_contact_email, Address};
 use crate::model::item::default_class_for_element;
-use crate::model::{ExtendedProperty, Item, ItemDetails, MailboxState, PropertyKey};
+use crate::model::tags::{lid, tag, PSETID_APPOINTMENT, PSETID_TASK};
+use crate::model::{
+    ExtendedProperty, Item, MailboxState, Message, PropValue, PropertyKey, RecipientType,
+};
 use crate::time::parse_ews;
 use crate::xml::Element;
 
-/// `PidTagMessageDeliveryTime`: setting it on create sets the received time.
-const TAG_DELIVERY_TIME: u16 = 0x0E06;
-/// `PidTagClientSubmitTime`: setting it on create sets the sent time.
-const TAG_SUBMIT_TIME: u16 = 0x0039;
-/// `PidTagMessageFlags`: bit 0x1 is the read flag.
-const TAG_MESSAGE_FLAGS: u16 = 0x0E07;
-
-/// A new item with no content, to be filled by the builders below.
-fn blank_item(folder: u64, item_class: &str, now: i64) -> Item {
-    Item {
-        seq: 0,
-        folder,
-        item_class: item_class.to_string(),
-        subject: String::new(),
-        received: now,
-        sent: now,
-        created: now,
-        modified: now,
-        importance: "Normal".into(),
-        sensitivity: "Normal".into(),
-        is_read: false,
-        categories: Vec::new(),
-        internet_message_id: None,
-        from: None,
-        display_to: String::new(),
-        has_attachments: false,
-        details: ItemDetails::Plain,
-        content: Vec::new(),
-        extended: Vec::new(),
-        created_change: 0,
-        last_change: 0,
-        digest: Default::default(),
+/// Builds an item from a `CreateItem` item element (`t:Message`, `t:CalendarItem`...) or a
+/// response object (`t:ReplyToItem`, `t:ReplyAllToItem`, `t:ForwardItem`), which reads the item
+/// it answers from `state`.
+pub fn item_from_element(
+    ctx: &OpContext<'_>,
+    state: &MailboxState,
+    element: &Element,
+    folder: u64,
+) -> Result<Item, EwsError> {
+    let mut message = match element.name.as_str() {
+        "ReplyToItem" | "ReplyAllToItem" | "ForwardItem" => response_to(ctx, state, element)?,
+        _ => base_message(element)?,
+    };
+    apply_properties(&mut message, element)?;
+    let mut item = Item::new(folder, message, ctx.now);
+    if item.message.tagged(tag::MESSAGE_DELIVERY_TIME).is_none() {
+        item.message
+            .set_tagged(tag::MESSAGE_DELIVERY_TIME, PropValue::unix_time(ctx.now));
     }
+    Ok(item)
 }
 
-/// Builds an item from a `CreateItem` item element (`t:Message`, `t:CalendarItem`...).
-pub fn item_from_element(element: &Element, folder: u64, now: i64) -> Result<Item, EwsError> {
+fn base_message(element: &Element) -> Result<Message, EwsError> {
     let item_class = element
         .child_text("ItemClass")
         .map(str::to_string)
@@ -61,114 +54,234 @@ pub fn item_from_element(element: &Element, folder: u64, now: i64) -> Result<Ite
                 format!("'{}' items can't be created.", element.name),
             )
         })?;
-    let mut item = blank_item(folder, &item_class, now);
-    if let Some(mime) = element.child("MimeContent") {
-        let text: String = mime.text.split_ascii_whitespace().collect();
-        let content = base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .map_err(|_| {
-                EwsError::new(
-                    "ErrorMimeContentInvalidBase64String",
-                    "The MIME content is not valid base64.",
-                )
-            })?;
-        apply_mime(&mut item, Bytes::from(content));
-    } else {
-        let body = element.child("Body");
-        let subject = element.child_text("Subject").unwrap_or("");
-        let (content_type, text) = match body {
-            Some(body) if body.attr("BodyType") == Some("HTML") => {
-                ("text/html", body.text.as_str())
-            }
-            Some(body) => ("text/plain", body.text.as_str()),
-            None => ("text/plain", ""),
-        };
-        let mime = format!(
-            "Subject: {}\r\nMIME-Version: 1.0\r\nContent-Type: {content_type}; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{text}",
-            subject.replace(['\r', '\n'], " ")
-        );
-        item.content = vec![Bytes::from(mime)];
+    match element.child("MimeContent") {
+        Some(mime) => {
+            let text: String = mime.text.split_ascii_whitespace().collect();
+            let content = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|_| {
+                    EwsError::new(
+                        "ErrorMimeContentInvalidBase64String",
+                        "The MIME content is not valid base64.",
+                    )
+                })?;
+            let mut message = message_from_mime(&content, &item_class);
+            message.set_tagged(tag::MESSAGE_CLASS, PropValue::text(&item_class));
+            Ok(message)
+        }
+        None => Ok(Message::of_class(&item_class)),
     }
-    apply_properties(&mut item, element)?;
-    Ok(item)
 }
 
-/// Fills an item's properties from its MIME content.
-pub fn apply_mime(item: &mut Item, content: Bytes) {
-    let summary = summarise(&content);
-    item.subject = summary.subject.unwrap_or_default();
-    if let Some(date) = summary.date {
-        item.sent = date;
+/// A reply or forward of the referenced item, addressed as Exchange addresses it: a reply goes
+/// to the item's `Reply-To` or else its sender; reply-all adds the other recipients.
+fn response_to(
+    ctx: &OpContext<'_>,
+    state: &MailboxState,
+    element: &Element,
+) -> Result<Message, EwsError> {
+    let reference = element.child("ReferenceItemId").ok_or_else(|| {
+        EwsError::new(
+            "ErrorInvalidReferenceItem",
+            "The response object has no ReferenceItemId.",
+        )
+    })?;
+    let seq = resolve_item(ctx.mailbox, state, reference)?;
+    let original = &state.items[&seq];
+    let mut message = Message::of_class("IPM.Note");
+    let prefix = if element.name == "ForwardItem" {
+        "FW: "
+    } else {
+        "RE: "
+    };
+    message.set_subject(&format!("{prefix}{}", original.subject()));
+    message.set_tagged(tag::MESSAGE_FLAGS, PropValue::Long(0x8)); // unsent
+    if let Some(message_id) = original.internet_message_id() {
+        message.set_tagged(tag::IN_REPLY_TO_ID, PropValue::text(message_id));
     }
-    item.internet_message_id = summary.message_id;
-    item.from = summary.from;
-    item.display_to = summary.display_to;
-    item.has_attachments = summary.has_attachments;
-    if summary.details != ItemDetails::Plain {
-        item.details = summary.details;
+    if element.name != "ForwardItem" {
+        let mut to = reply_to(original);
+        if to.is_empty() {
+            to.extend(original.from());
+        }
+        let owner = |address: &Address| {
+            address
+                .smtp
+                .as_deref()
+                .is_some_and(|smtp| smtp.eq_ignore_ascii_case(&ctx.mailbox.primary_address))
+                || ctx.mailbox.has_exchange_address(&address.email)
+        };
+        if element.name == "ReplyAllToItem" {
+            to.extend(
+                original
+                    .recipients(RecipientType::To)
+                    .into_iter()
+                    .filter(|a| !owner(a)),
+            );
+            for cc in original
+                .recipients(RecipientType::Cc)
+                .into_iter()
+                .filter(|a| !owner(a))
+            {
+                message.add_recipient(&cc, RecipientType::Cc);
+            }
+        }
+        for address in &to {
+            message.add_recipient(address, RecipientType::To);
+        }
     }
-    item.content = vec![content];
+    let owner = Address::exchange(
+        &ctx.mailbox.display_name,
+        &ctx.mailbox.legacy_dn,
+        Some(&ctx.mailbox.primary_address),
+    );
+    message.set_from(&owner);
+    let quoted = original.message.text(tag::BODY).unwrap_or("").to_string();
+    let new_body = element
+        .child("NewBodyContent")
+        .map(|body| body.text.clone())
+        .unwrap_or_default();
+    message.set_body_text(&format!("{new_body}\r\n\r\n{quoted}"));
+    Ok(message)
 }
 
 /// Applies the properties a client set explicitly on a created item.
-fn apply_properties(item: &mut Item, element: &Element) -> Result<(), EwsError> {
+fn apply_properties(message: &mut Message, element: &Element) -> Result<(), EwsError> {
+    let appointment = |id: u32| PropertyKey::NamedId {
+        set: PSETID_APPOINTMENT,
+        id,
+    };
     for child in &element.children {
         match child.name.as_str() {
-            "Subject" => item.subject = clean_text(child.text.trim()),
-            "Importance" => {
-                item.importance =
-                    checked_token(&child.text, &["Low", "Normal", "High"], "Importance")?
+            "Subject" => message.set_subject(&clean_text(child.text.trim())),
+            "Body" => match child.attr("BodyType") {
+                Some("HTML") => message.set_body_html(Bytes::from(child.text.clone())),
+                _ => message.set_body_text(&child.text),
+            },
+            "Importance" => message.set_importance(&checked_token(
+                &child.text,
+                &["Low", "Normal", "High"],
+                "Importance",
+            )?),
+            "Sensitivity" => message.set_sensitivity(&checked_token(
+                &child.text,
+                &["Normal", "Personal", "Private", "Confidential"],
+                "Sensitivity",
+            )?),
+            "IsRead" => {
+                let flags = message
+                    .tagged(tag::MESSAGE_FLAGS)
+                    .and_then(PropValue::as_i64)
+                    .unwrap_or(0) as i32;
+                let flags = if child.trimmed_text() == "true" {
+                    flags | 1
+                } else {
+                    flags & !1
+                };
+                message.set_tagged(tag::MESSAGE_FLAGS, PropValue::Long(flags));
             }
-            "Sensitivity" => {
-                item.sensitivity = checked_token(
-                    &child.text,
-                    &["Normal", "Personal", "Private", "Confidential"],
-                    "Sensitivity",
-                )?
-            }
-            "IsRead" => item.is_read = child.trimmed_text() == "true",
-            "Categories" => {
-                item.categories = child
+            "Categories" => message.set_categories(
+                child
                     .children_named("String")
                     .map(|string| string.text.clone())
-                    .collect()
-            }
+                    .collect(),
+            ),
             "ExtendedProperty" => {
                 let property = parse_extended_property(child)?;
-                set_extended(item, property);
+                set_extended(message, property)?;
             }
-            "Start" | "End" | "Location" => apply_calendar_field(item, child)?,
+            "From" | "Sender" => {
+                if let Some(address) = mailbox_address(child) {
+                    message.set_from(&address);
+                }
+            }
+            "ToRecipients" | "RequiredAttendees" => {
+                add_recipients(message, child, RecipientType::To)
+            }
+            "CcRecipients" | "OptionalAttendees" => {
+                add_recipients(message, child, RecipientType::Cc)
+            }
+            "BccRecipients" | "Resources" => add_recipients(message, child, RecipientType::Bcc),
+            "Start" => message.set(
+                appointment(lid::APPOINTMENT_START_WHOLE),
+                PropValue::unix_time(parse_time(child)?),
+            ),
+            "End" => message.set(
+                appointment(lid::APPOINTMENT_END_WHOLE),
+                PropValue::unix_time(parse_time(child)?),
+            ),
+            "Location" => message.set(
+                appointment(lid::LOCATION),
+                PropValue::text(child.text.clone()),
+            ),
+            "IsAllDayEvent" => message.set(
+                appointment(lid::APPOINTMENT_SUB_TYPE),
+                PropValue::Boolean(child.trimmed_text() == "true"),
+            ),
+            "GivenName" => message.set_tagged(tag::GIVEN_NAME, PropValue::text(child.text.clone())),
+            "Surname" => message.set_tagged(tag::SURNAME, PropValue::text(child.text.clone())),
+            "CompanyName" => {
+                message.set_tagged(tag::COMPANY_NAME, PropValue::text(child.text.clone()))
+            }
+            "DisplayName" => {
+                message.set_tagged(tag::DISPLAY_NAME, PropValue::text(child.text.clone()))
+            }
+            "EmailAddresses" => {
+                for entry in child.children_named("Entry") {
+                    let slot = match entry.attr("Key") {
+                        Some("EmailAddress2") => 1,
+                        Some("EmailAddress3") => 2,
+                        _ => 0,
+                    };
+                    let address = entry.trimmed_text();
+                    let name = message
+                        .text(tag::DISPLAY_NAME)
+                        .unwrap_or(address)
+                        .to_string();
+                    set_contact_email(message, slot, &Address::smtp(&name, address));
+                }
+            }
+            "DueDate" => message.set(
+                PropertyKey::NamedId {
+                    set: PSETID_TASK,
+                    id: lid::TASK_DUE_DATE,
+                },
+                PropValue::unix_time(parse_time(child)?),
+            ),
             _ => {}
         }
     }
     Ok(())
 }
 
-fn apply_calendar_field(item: &mut Item, child: &Element) -> Result<(), EwsError> {
-    if !matches!(item.details, ItemDetails::Appointment { .. }) {
-        item.details = ItemDetails::Appointment {
-            start: item.received,
-            end: item.received + 3600,
-            location: String::new(),
-            is_recurring: false,
-            is_all_day: false,
-            uid: String::new(),
+fn add_recipients(message: &mut Message, list: &Element, recipient_type: RecipientType) {
+    for entry in &list.children {
+        // Attendees wrap their mailbox in `t:Attendee`.
+        let mailbox = if entry.name == "Attendee" {
+            entry.child("Mailbox")
+        } else {
+            Some(entry)
         };
-    }
-    if let ItemDetails::Appointment {
-        start,
-        end,
-        location,
-        ..
-    } = &mut item.details
-    {
-        match child.name.as_str() {
-            "Start" => *start = parse_time(child)?,
-            "End" => *end = parse_time(child)?,
-            _ => *location = child.text.clone(),
+        if let Some(address) = mailbox.and_then(address_of_mailbox) {
+            message.add_recipient(&address, recipient_type);
         }
     }
-    Ok(())
+}
+
+fn mailbox_address(holder: &Element) -> Option<Address> {
+    holder.child("Mailbox").and_then(address_of_mailbox)
+}
+
+fn address_of_mailbox(mailbox: &Element) -> Option<Address> {
+    let email = mailbox.child_text("EmailAddress")?.trim().to_string();
+    let name = mailbox
+        .child_text("Name")
+        .map(|name| clean_text(name.trim()))
+        .unwrap_or_else(|| email.clone());
+    Some(match mailbox.child_text("RoutingType") {
+        Some("EX") => Address::exchange(&name, &email, None),
+        _ => Address::smtp(&name, &email),
+    })
 }
 
 fn parse_time(element: &Element) -> Result<i64, EwsError> {
@@ -192,56 +305,28 @@ fn checked_token(text: &str, allowed: &[&str], name: &str) -> Result<String, Ews
     }
 }
 
-/// Sets an extended property, mapping the MAPI properties Exchange keeps as item fields
-/// (delivery time, submit time, message flags) onto those fields.
-pub fn set_extended(item: &mut Item, property: ExtendedProperty) {
-    let first = property.values.first().cloned().unwrap_or_default();
-    match property.key {
-        PropertyKey::Tag(TAG_DELIVERY_TIME) => {
-            if let Some(time) = parse_ews(&first) {
-                item.received = time;
-            }
-        }
-        PropertyKey::Tag(TAG_SUBMIT_TIME) => {
-            if let Some(time) = parse_ews(&first) {
-                item.sent = time;
-            }
-        }
-        PropertyKey::Tag(TAG_MESSAGE_FLAGS) => {
-            if let Ok(flags) = first.parse::<i64>() {
-                item.is_read = flags & 1 != 0;
-            }
-        }
-        _ => {
-            item.extended
-                .retain(|existing| existing.key != property.key);
-            item.extended.push(property);
-        }
-    }
+/// Sets an extended property on the message, in the type the client declared.
+pub fn set_extended(message: &mut Message, property: ExtendedProperty) -> Result<(), EwsError> {
+    let value =
+        PropValue::from_ews(&property.property_type, &property.values).ok_or_else(|| {
+            EwsError::new(
+                "ErrorInvalidExtendedPropertyValue",
+                format!(
+                    "A {} value can't be stored in an extended property.",
+                    property.property_type
+                ),
+            )
+        })?;
+    message.set(property.key, value);
+    Ok(())
 }
 
-/// Builds an item from `UploadItems` data.
-pub fn item_from_upload(imported: ImportedItem, raw: Bytes, folder: u64, now: i64) -> Item {
-    let mut item = blank_item(
-        folder,
-        imported.item_class.as_deref().unwrap_or("IPM.Note"),
-        now,
-    );
-    item.subject = imported.subject.unwrap_or_default();
-    item.received = imported.received.unwrap_or(now);
-    item.sent = imported.sent.unwrap_or(item.received);
-    item.importance = imported.importance.unwrap_or_else(|| "Normal".into());
-    item.sensitivity = imported.sensitivity.unwrap_or_else(|| "Normal".into());
-    item.is_read = imported.is_read;
-    item.has_attachments = imported.has_attachments;
-    item.categories = imported.categories;
-    item.internet_message_id = imported.internet_message_id;
-    item.from = imported.from;
-    item.display_to = imported.display_to.unwrap_or_default();
-    item.details = imported.details;
-    item.extended = imported.extended;
-    // Data the simulator did not write (recorded from Exchange) is kept whole as the content.
-    item.content = vec![imported.mime.unwrap_or(raw)];
+/// Builds an item from `UploadItems` data: the message, with the creation and modification
+/// times the stream carries (a full-fidelity import keeps them).
+pub fn item_from_upload(imported: Imported, folder: u64, now: i64) -> Item {
+    let mut item = Item::new(folder, imported.message, now);
+    item.created = imported.created.unwrap_or(now);
+    item.modified = imported.modified.unwrap_or(now);
     item
 }
 

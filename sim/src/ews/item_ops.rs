@@ -185,13 +185,17 @@ pub fn create_item(
         .iter()
         .map(|element| {
             let folder = target.clone()?;
-            if element.name == "Message" && disposition.is_none() {
+            let is_message = matches!(
+                element.name.as_str(),
+                "Message" | "ReplyToItem" | "ReplyAllToItem" | "ForwardItem"
+            );
+            if is_message && disposition.is_none() {
                 return Err(EwsError::new(
                     "ErrorInvalidRequest",
                     "MessageDisposition is required when creating messages.",
                 ));
             }
-            item_from_element(element, folder, ctx.now)
+            item_from_element(ctx, &state, element, folder)
         })
         .collect();
     let total: u64 = built.iter().flatten().map(Item::size).sum();
@@ -300,10 +304,10 @@ fn apply_update(item: &mut Item, update: &Element) -> Result<(), EwsError> {
                     "The property set does not match the ExtendedFieldURI of the update.",
                 ));
             }
-            set_extended(item, property);
+            set_extended(&mut item.message, property)?;
         }
         ("DeleteItemField", Some(path)) => {
-            item.extended.retain(|property| property.key != path.key)
+            item.message.props.remove(&path.key);
         }
         ("SetItemField", None) => {
             let holder = holder
@@ -317,20 +321,20 @@ fn apply_update(item: &mut Item, update: &Element) -> Result<(), EwsError> {
                 })
             };
             match uri {
-                "item:Subject" => item.subject = value("Subject")?.text.clone(),
-                "message:IsRead" => item.is_read = value("IsRead")?.trimmed_text() == "true",
-                "item:Importance" => {
-                    item.importance = value("Importance")?.trimmed_text().to_string()
-                }
-                "item:Sensitivity" => {
-                    item.sensitivity = value("Sensitivity")?.trimmed_text().to_string()
-                }
-                "item:Categories" => {
-                    item.categories = value("Categories")?
+                "item:Subject" => item.message.set_subject(&value("Subject")?.text),
+                "message:IsRead" => item.set_read(value("IsRead")?.trimmed_text() == "true"),
+                "item:Importance" => item
+                    .message
+                    .set_importance(value("Importance")?.trimmed_text()),
+                "item:Sensitivity" => item
+                    .message
+                    .set_sensitivity(value("Sensitivity")?.trimmed_text()),
+                "item:Categories" => item.message.set_categories(
+                    value("Categories")?
                         .children_named("String")
                         .map(|string| string.text.clone())
-                        .collect()
-                }
+                        .collect(),
+                ),
                 other => {
                     return Err(EwsError::new(
                         "ErrorInvalidPropertyForOperation",
@@ -339,7 +343,9 @@ fn apply_update(item: &mut Item, update: &Element) -> Result<(), EwsError> {
                 }
             }
         }
-        ("DeleteItemField", None) if uri == "item:Categories" => item.categories.clear(),
+        ("DeleteItemField", None) if uri == "item:Categories" => {
+            item.message.set_categories(Vec::new())
+        }
         (kind, _) => {
             return Err(EwsError::new(
                 "ErrorInvalidPropertyForOperation",
@@ -444,14 +450,14 @@ impl SortOrder {
         items.sort_by(|left, right| {
             for (uri, descending) in &self.0 {
                 let ordering = match uri.as_str() {
-                    "item:DateTimeReceived" => left.received.cmp(&right.received),
-                    "item:DateTimeSent" => left.sent.cmp(&right.sent),
+                    "item:DateTimeReceived" => left.received().cmp(&right.received()),
+                    "item:DateTimeSent" => left.sent().cmp(&right.sent()),
                     "item:DateTimeCreated" => left.created.cmp(&right.created),
                     "item:LastModifiedTime" => left.modified.cmp(&right.modified),
                     "item:Subject" => left
-                        .subject
+                        .subject()
                         .to_lowercase()
-                        .cmp(&right.subject.to_lowercase()),
+                        .cmp(&right.subject().to_lowercase()),
                     _ => left.size().cmp(&right.size()),
                 };
                 let ordering = if *descending {

@@ -30,7 +30,7 @@ pub trait Searchable {
     /// Whether the path is searchable on this kind of object at all.
     fn supports(uri: &str) -> bool;
     /// An extended property, if set.
-    fn extended(&self, key: &PropertyKey) -> Option<&ExtendedProperty>;
+    fn extended(&self, key: &PropertyKey) -> Option<ExtendedProperty>;
 }
 
 #[derive(Debug, Clone)]
@@ -314,18 +314,20 @@ fn contains(text: &str, needle: &str, mode: Containment, ignore_case: bool) -> b
 impl Searchable for Item {
     fn field(&self, uri: &str) -> Option<FieldValue> {
         Some(match uri {
-            "item:DateTimeReceived" => FieldValue::Time(self.received),
-            "item:DateTimeSent" => FieldValue::Time(self.sent),
+            "item:DateTimeReceived" => FieldValue::Time(self.received()),
+            "item:DateTimeSent" => FieldValue::Time(self.sent()),
             "item:DateTimeCreated" => FieldValue::Time(self.created),
             "item:LastModifiedTime" => FieldValue::Time(self.modified),
-            "item:Subject" => FieldValue::Text(self.subject.clone()),
-            "item:ItemClass" => FieldValue::Text(self.item_class.clone()),
+            "item:Subject" => FieldValue::Text(self.subject().to_string()),
+            "item:ItemClass" => FieldValue::Text(self.item_class().to_string()),
             "item:Size" => FieldValue::Number(self.size() as f64),
-            "item:Importance" => FieldValue::Text(self.importance.clone()),
-            "item:HasAttachments" => FieldValue::Flag(self.has_attachments),
-            "item:Categories" => FieldValue::Texts(self.categories.clone()),
-            "message:IsRead" => FieldValue::Flag(self.is_read),
-            "message:InternetMessageId" => FieldValue::Text(self.internet_message_id.clone()?),
+            "item:Importance" => FieldValue::Text(self.importance().to_string()),
+            "item:HasAttachments" => FieldValue::Flag(self.has_attachments()),
+            "item:Categories" => FieldValue::Texts(self.categories()),
+            "message:IsRead" => FieldValue::Flag(self.is_read()),
+            "message:InternetMessageId" => {
+                FieldValue::Text(self.internet_message_id()?.to_string())
+            }
             _ => return None,
         })
     }
@@ -348,8 +350,8 @@ impl Searchable for Item {
         )
     }
 
-    fn extended(&self, key: &PropertyKey) -> Option<&ExtendedProperty> {
-        self.extended.iter().find(|property| property.key == *key)
+    fn extended(&self, key: &PropertyKey) -> Option<ExtendedProperty> {
+        Item::extended(self, key)
     }
 }
 
@@ -374,7 +376,7 @@ impl Searchable for Folder {
         )
     }
 
-    fn extended(&self, _key: &PropertyKey) -> Option<&ExtendedProperty> {
+    fn extended(&self, _key: &PropertyKey) -> Option<ExtendedProperty> {
         None
     }
 }
@@ -383,44 +385,24 @@ impl Searchable for Folder {
 mod tests {
     use super::*;
     use crate::model::props::distinguished_set;
-    use crate::model::ItemDetails;
+    use crate::model::Message;
     use crate::xml::parse_document;
 
     fn item(received: i64, marker: Option<&str>) -> Item {
-        Item {
-            seq: 1,
-            folder: 1,
-            item_class: "IPM.Note".into(),
-            subject: "Quarterly Report".into(),
-            received,
-            sent: received,
-            created: received,
-            modified: received,
-            importance: "Normal".into(),
-            sensitivity: "Normal".into(),
-            is_read: false,
-            categories: vec!["Blue".into()],
-            internet_message_id: None,
-            from: None,
-            display_to: String::new(),
-            has_attachments: false,
-            details: ItemDetails::Plain,
-            content: vec![],
-            extended: marker
-                .map(|value| ExtendedProperty {
-                    key: PropertyKey::NamedString {
-                        set: distinguished_set("PublicStrings").unwrap_or_default(),
-                        name: "SourceId".into(),
-                    },
-                    property_type: "String".into(),
-                    values: vec![value.into()],
-                })
-                .into_iter()
-                .collect(),
-            created_change: 1,
-            last_change: 1,
-            digest: Default::default(),
+        let mut message = Message::of_class("IPM.Note");
+        message.set_subject("Quarterly Report");
+        message.set_times(received, received);
+        message.set_categories(vec!["Blue".into()]);
+        if let Some(value) = marker {
+            message.set(
+                PropertyKey::NamedString {
+                    set: distinguished_set("PublicStrings").unwrap_or_default(),
+                    name: "SourceId".into(),
+                },
+                crate::model::PropValue::text(value),
+            );
         }
+        Item::new(1, message, received)
     }
 
     fn restriction(xml: &str) -> Restriction {

@@ -101,11 +101,6 @@ impl ExtendedFieldPath {
                 .collect(),
         })
     }
-
-    /// Whether a stored property is the one this path names.
-    pub fn matches(&self, property: &ExtendedProperty) -> bool {
-        property.key == self.key
-    }
 }
 
 /// Parses an `ExtendedProperty` element (path and value or values) into a stored property.

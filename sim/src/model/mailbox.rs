@@ -317,9 +317,9 @@ impl MailboxState {
     fn attach_item(&mut self, item: Item) {
         let size = item.size();
         if let Some(folder) = self.folders.get_mut(&item.folder) {
-            folder.items.insert((item.received, item.seq));
+            folder.items.insert((item.received(), item.seq));
             folder.total_bytes += size;
-            folder.unread += u64::from(!item.is_read);
+            folder.unread += u64::from(!item.is_read());
             folder.item_changes.insert(
                 item.last_change,
                 ItemChange {
@@ -337,9 +337,9 @@ impl MailboxState {
         let item = self.items.remove(&seq)?;
         let size = item.size();
         if let Some(folder) = self.folders.get_mut(&item.folder) {
-            folder.items.remove(&(item.received, item.seq));
+            folder.items.remove(&(item.received(), item.seq));
             folder.total_bytes = folder.total_bytes.saturating_sub(size);
-            folder.unread = folder.unread.saturating_sub(u64::from(!item.is_read));
+            folder.unread = folder.unread.saturating_sub(u64::from(!item.is_read()));
             folder.item_changes.remove(&item.last_change);
         }
         self.used_bytes = self.used_bytes.saturating_sub(size);
@@ -424,33 +424,13 @@ impl MailboxState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::item::ItemDetails;
+    use crate::model::message::Message;
 
     fn message(folder: u64, received: i64) -> Item {
-        Item {
-            seq: 0,
-            folder,
-            item_class: "IPM.Note".into(),
-            subject: "s".into(),
-            received,
-            sent: received,
-            created: received,
-            modified: received,
-            importance: "Normal".into(),
-            sensitivity: "Normal".into(),
-            is_read: false,
-            categories: vec![],
-            internet_message_id: None,
-            from: None,
-            display_to: String::new(),
-            has_attachments: false,
-            details: ItemDetails::Plain,
-            content: vec![bytes::Bytes::from_static(b"x")],
-            extended: vec![],
-            created_change: 0,
-            last_change: 0,
-            digest: Default::default(),
-        }
+        let mut message = Message::of_class("IPM.Note");
+        message.set_subject("s");
+        message.set_times(received, received);
+        Item::new(folder, message, received)
     }
 
     #[test]
@@ -485,7 +465,7 @@ mod tests {
         let first = state.insert_item(message(inbox, 10));
         let watermark = state.change_number();
         let second = state.insert_item(message(inbox, 20));
-        assert!(state.update_item(first, 5, |item| item.is_read = true));
+        assert!(state.update_item(first, 5, |item| item.set_read(true)));
         state.delete_item(second);
         let changes: Vec<_> = state.folders[&inbox]
             .item_changes

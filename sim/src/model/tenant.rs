@@ -121,6 +121,11 @@ pub struct Mailbox {
     pub aliases: Vec<String>,
     /// Display name.
     pub display_name: String,
+    /// The mailbox's legacyExchangeDN, which `EX` addresses in items name it by.
+    pub legacy_dn: String,
+    /// Its `X500:` proxy addresses (legacyExchangeDNs it had before, such as in an earlier
+    /// organisation), which also resolve to it.
+    pub x500_addresses: Vec<String>,
     /// User, shared, room or equipment.
     pub kind: MailboxKind,
     /// The language the mailbox was provisioned in.
@@ -143,10 +148,17 @@ impl Mailbox {
         locale: Locale,
         state: MailboxState,
     ) -> Mailbox {
+        let legacy_dn = format!(
+            "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn={}-{}",
+            guid.simple(),
+            primary_address.split('@').next().unwrap_or("user")
+        );
         Mailbox {
             guid,
             primary_address,
             aliases,
+            legacy_dn,
+            x500_addresses: Vec::new(),
             display_name,
             kind,
             locale,
@@ -154,6 +166,28 @@ impl Mailbox {
             counters: Counters::default(),
             state: Mutex::new(state),
         }
+    }
+
+    /// The mailbox with this legacyExchangeDN and these `X500:` proxies instead of the defaults.
+    pub fn with_exchange_addresses(
+        mut self,
+        legacy_dn: String,
+        x500_addresses: Vec<String>,
+    ) -> Mailbox {
+        self.legacy_dn = legacy_dn;
+        self.x500_addresses = x500_addresses;
+        self
+    }
+
+    /// Whether an Exchange (`EX`) address names this mailbox: its legacyExchangeDN or an `X500:`
+    /// proxy, compared case-insensitively as Exchange does.
+    pub fn has_exchange_address(&self, address: &str) -> bool {
+        let address = address.trim();
+        self.legacy_dn.eq_ignore_ascii_case(address)
+            || self
+                .x500_addresses
+                .iter()
+                .any(|x500| x500.eq_ignore_ascii_case(address))
     }
 
     /// Locks the contents. Handlers hold the guard only while reading or changing the model, never
@@ -187,6 +221,7 @@ pub struct Tenant {
     pub counters: Counters,
     mailboxes: Vec<Arc<Mailbox>>,
     by_address: HashMap<String, usize>,
+    by_exchange_address: HashMap<String, usize>,
     by_guid: HashMap<Uuid, usize>,
 }
 
@@ -203,10 +238,15 @@ impl Tenant {
         let mailboxes: Vec<Arc<Mailbox>> = mailboxes.into_iter().map(Arc::new).collect();
         let mut by_address = HashMap::new();
         let mut by_guid = HashMap::new();
+        let mut by_exchange_address = HashMap::new();
         for (index, mailbox) in mailboxes.iter().enumerate() {
             by_address.insert(mailbox.primary_address.to_lowercase(), index);
             for alias in &mailbox.aliases {
                 by_address.insert(alias.to_lowercase(), index);
+            }
+            by_exchange_address.insert(mailbox.legacy_dn.to_lowercase(), index);
+            for x500 in &mailbox.x500_addresses {
+                by_exchange_address.insert(x500.to_lowercase(), index);
             }
             by_guid.insert(mailbox.guid, index);
         }
@@ -219,6 +259,7 @@ impl Tenant {
             counters: Counters::default(),
             mailboxes,
             by_address,
+            by_exchange_address,
             by_guid,
         }
     }
@@ -228,6 +269,26 @@ impl Tenant {
         self.by_address
             .get(&address.trim().to_lowercase())
             .map(|index| &self.mailboxes[*index])
+    }
+
+    /// The mailbox an Exchange address (a legacyExchangeDN or `X500:` proxy) names.
+    pub fn mailbox_by_exchange_address(&self, address: &str) -> Option<&Arc<Mailbox>> {
+        self.by_exchange_address
+            .get(&address.trim().to_lowercase())
+            .map(|index| &self.mailboxes[*index])
+    }
+
+    /// The mailbox an address of either type names.
+    pub fn mailbox_by_any_address(
+        &self,
+        address_type: &str,
+        address: &str,
+    ) -> Option<&Arc<Mailbox>> {
+        if address_type.eq_ignore_ascii_case("EX") {
+            self.mailbox_by_exchange_address(address)
+        } else {
+            self.mailbox_by_address(address)
+        }
     }
 
     /// The mailbox with this GUID.

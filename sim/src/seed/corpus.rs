@@ -1,27 +1,29 @@
-//! The message corpus seeded mail is made from: real-world `.eml` files, split once into the
-//! headers a generated copy keeps (`Subject`, `Content-*`) and the body it shares.
+//! The message corpus seeded mail is made from: real-world `.eml` files, each converted once
+//! into the store model (subject, bodies, attachments, nested messages, transport headers), a
+//! template every item made from it clones and addresses anew.
 
 use std::path::{Path, PathBuf};
 
-use bytes::Bytes;
-
-use crate::mime::{clean_text, summarise};
+use crate::mime::import::message_from_mime;
+use crate::model::address::MESSAGE_GROUPS;
+use crate::model::tags::tag;
+use crate::model::{Message, PropertyKey};
 
 /// One corpus message, prepared for reuse by many items.
 #[derive(Debug, Clone)]
 pub struct CorpusMessage {
     /// Where it came from, for logs.
     pub name: String,
-    /// The raw `Subject` header line(s) as found, CRLF-terminated; empty if it had none.
-    pub subject_header: Bytes,
-    /// The MIME headers (`MIME-Version`, `Content-*`) as found, CRLF-terminated.
-    pub content_headers: Bytes,
-    /// Everything after the header block, shared by every item made from this message.
-    pub body: Bytes,
-    /// The subject as a mail client decodes it.
-    pub subject: String,
-    /// Whether a parser finds attachments in it.
-    pub has_attachments: bool,
+    /// The message without its people: subject, bodies, attachments and headers. Values are
+    /// shared, so a clone costs no copy of the content.
+    pub template: Message,
+}
+
+impl CorpusMessage {
+    /// The subject.
+    pub fn subject(&self) -> &str {
+        self.template.text(tag::SUBJECT).unwrap_or("")
+    }
 }
 
 /// The corpus, in a stable order.
@@ -103,77 +105,24 @@ fn collect_eml_files(directory: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// Splits a raw message into the parts a generated item reuses.
+/// Converts a raw message into a template: everything but its people, dates and ids, which
+/// each seeded item sets for itself.
 fn prepare(name: String, raw: &[u8]) -> CorpusMessage {
-    let (header_end, body_start) = header_block_end(raw);
-    let mut subject_header = Vec::new();
-    let mut content_headers = Vec::new();
-    for field in header_fields(&raw[..header_end]) {
-        let field_name = field
-            .split(|byte| *byte == b':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let target = if field_name == b"subject" {
-            &mut subject_header
-        } else if field_name.starts_with(b"content-") || field_name == b"mime-version" {
-            &mut content_headers
-        } else {
-            continue;
-        };
-        target.extend_from_slice(&field);
-        target.extend_from_slice(b"\r\n");
+    let mut template = message_from_mime(raw, "IPM.Note");
+    template.recipients.clear();
+    for id in [
+        tag::MESSAGE_DELIVERY_TIME,
+        tag::CLIENT_SUBMIT_TIME,
+        tag::INTERNET_MESSAGE_ID,
+        tag::REPLY_RECIPIENT_ENTRIES,
+        tag::REPLY_RECIPIENT_NAMES,
+    ] {
+        template.props.remove(&PropertyKey::Tag(id));
     }
-    if !content_headers
-        .windows(12)
-        .any(|window| window.eq_ignore_ascii_case(b"mime-version"))
-    {
-        let mut with_version = b"MIME-Version: 1.0\r\n".to_vec();
-        with_version.extend_from_slice(&content_headers);
-        content_headers = with_version;
-    }
-    let summary = summarise(raw);
-    CorpusMessage {
-        name,
-        subject_header: Bytes::from(subject_header),
-        content_headers: Bytes::from(content_headers),
-        body: Bytes::copy_from_slice(&raw[body_start.min(raw.len())..]),
-        subject: clean_text(summary.subject.as_deref().unwrap_or("")),
-        has_attachments: summary.has_attachments,
-    }
-}
-
-/// The end of the header block and the start of the body (after the blank line).
-fn header_block_end(raw: &[u8]) -> (usize, usize) {
-    for index in 0..raw.len() {
-        if raw[index..].starts_with(b"\r\n\r\n") {
-            return (index + 2, index + 4);
-        }
-        if raw[index..].starts_with(b"\n\n") {
-            return (index + 1, index + 2);
-        }
-    }
-    (raw.len(), raw.len())
-}
-
-/// The header fields, each with its folded continuation lines, without line terminators.
-fn header_fields(block: &[u8]) -> Vec<Vec<u8>> {
-    let mut fields: Vec<Vec<u8>> = Vec::new();
-    for line in block.split(|byte| *byte == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            continue;
-        }
-        if matches!(line[0], b' ' | b'\t') {
-            if let Some(last) = fields.last_mut() {
-                last.extend_from_slice(b"\r\n");
-                last.extend_from_slice(line);
-                continue;
-            }
-        }
-        fields.push(line.to_vec());
-    }
-    fields
+    template
+        .props
+        .retain(|key, _| !MESSAGE_GROUPS.iter().any(|group| group.ids().contains(key)));
+    CorpusMessage { name, template }
 }
 
 #[cfg(test)]
@@ -181,18 +130,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keeps_subject_and_content_headers_and_shares_the_body() {
+    fn templates_keep_content_and_drop_people() {
         let message = prepare(
             "t".into(),
-            b"From: a@b\r\nSubject: Hello\r\n there\r\nContent-Type: text/plain\r\nX-Other: 1\r\n\r\nbody\r\n",
+            b"From: a@b.example\r\nTo: c@d.example\r\nSubject: Hello\r\n there\r\nContent-Type: text/plain\r\nX-Other: 1\r\n\r\nbody\r\n",
         );
-        assert_eq!(&message.subject_header[..], b"Subject: Hello\r\n there\r\n");
-        assert_eq!(
-            &message.content_headers[..],
-            b"MIME-Version: 1.0\r\nContent-Type: text/plain\r\n"
-        );
-        assert_eq!(&message.body[..], b"body\r\n");
-        assert_eq!(message.subject, "Hello there");
+        assert_eq!(message.subject(), "Hello there");
+        assert_eq!(message.template.text(tag::BODY), Some("body\r\n"));
+        assert!(message.template.recipients.is_empty());
+        assert!(message.template.text(tag::SENDER_NAME).is_none());
+        assert!(message
+            .template
+            .text(tag::TRANSPORT_MESSAGE_HEADERS)
+            .is_some_and(|headers| headers.contains("X-Other: 1")));
     }
 
     #[test]

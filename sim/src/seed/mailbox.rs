@@ -4,6 +4,7 @@ use rand::seq::IndexedRandom;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::content::Colleague;
 use super::items::{ordinary_attachment_bytes, Common, ItemFactory};
 use super::names;
 use crate::model::{
@@ -207,12 +208,16 @@ fn mail(
     } else {
         None
     };
-    plan.factory.mail(
+    let mut item = plan.factory.mail(
         rng,
         common(folder, received, message_id),
         sent_by_owner,
         attachment,
-    )
+    );
+    if folder == folders.drafts {
+        super::items::mark_unsent(&mut item);
+    }
+    item
 }
 
 /// Dates over the span, more of them recent, as in a real mailbox.
@@ -221,8 +226,17 @@ fn received_time(plan: &MailboxPlan<'_>, rng: &mut ChaCha8Rng) -> i64 {
     plan.anchor - age - rng.random_range(0..3600)
 }
 
-fn domain_of(person: &Person) -> &str {
-    person.address.split('@').nth(1).unwrap_or("example.com")
+fn domain_of(person: &Colleague) -> &str {
+    person.smtp.split('@').nth(1).unwrap_or("example.com")
+}
+
+fn person(colleague: Option<&Colleague>) -> Person {
+    colleague
+        .map(|colleague| Person {
+            name: colleague.name.clone(),
+            address: colleague.smtp.clone(),
+        })
+        .unwrap_or_default()
 }
 
 /// The user folders created in a mailbox.
@@ -349,7 +363,7 @@ fn grant_permissions(state: &mut MailboxState, plan: &MailboxPlan<'_>, rng: &mut
     match plan.kind {
         MailboxKind::User => {
             if rng.random_bool(0.3) {
-                let colleague = colleagues.choose(rng).cloned().unwrap_or_default();
+                let colleague = person(colleagues.choose(rng));
                 grant(
                     state,
                     calendar,
@@ -357,7 +371,7 @@ fn grant_permissions(state: &mut MailboxState, plan: &MailboxPlan<'_>, rng: &mut
                 );
             }
             if rng.random_bool(0.1) {
-                let colleague = colleagues.choose(rng).cloned().unwrap_or_default();
+                let colleague = person(colleagues.choose(rng));
                 grant(
                     state,
                     inbox,
@@ -367,7 +381,7 @@ fn grant_permissions(state: &mut MailboxState, plan: &MailboxPlan<'_>, rng: &mut
         }
         MailboxKind::Shared => {
             for level in ["Owner", "Editor", "Author"] {
-                let colleague = colleagues.choose(rng).cloned().unwrap_or_default();
+                let colleague = person(colleagues.choose(rng));
                 grant(
                     state,
                     inbox,
@@ -414,7 +428,7 @@ fn add_rules(
                         plan.factory
                             .colleagues
                             .choose(rng)
-                            .cloned()
+                            .map(|colleague| person(Some(colleague)))
                             .into_iter()
                             .collect(),
                     ),

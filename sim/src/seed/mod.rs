@@ -22,7 +22,7 @@ use crate::model::{
     AdminAccount, AppRegistration, Directory, Locale, Mailbox, MailboxKind, MailboxState, Person,
     Secret, Tenant,
 };
-use content::AttachmentBlob;
+use content::{exchange_online_dn, AttachmentBlob, Colleague};
 use corpus::{default_corpus_dir, Corpus};
 use items::ItemFactory;
 use mailbox::{populate, MailboxPlan};
@@ -57,11 +57,18 @@ pub fn seed_directory(config: &SimConfig) -> Result<Directory, ConfigError> {
     let residents = residents(seed.mailboxes, &mut directory_rng);
 
     let source_domain = "contoso.com";
-    let source_people: Vec<Person> = residents
+    let source_people: Vec<Colleague> = residents
         .iter()
-        .map(|resident| Person {
+        .map(|resident| Colleague {
             name: resident.display_name.clone(),
-            address: format!("{}@{source_domain}", resident.local_part),
+            smtp: format!("{}@{source_domain}", resident.local_part),
+            legacy_dn: exchange_online_dn(&mut directory_rng, &resident.local_part),
+            old_dn: resident.legacy_alias.as_ref().map(|_| {
+                format!(
+                    "/o=Contoso Legacy/ou=First Administrative Group/cn=Recipients/cn={}",
+                    resident.local_part
+                )
+            }),
         })
         .collect();
     let counts =
@@ -85,7 +92,7 @@ pub fn seed_directory(config: &SimConfig) -> Result<Directory, ConfigError> {
             (total / mailboxes + usize::from(index < total % mailboxes)) as u32
         };
         let owner = &source_people[index];
-        let colleagues: Vec<Person> = source_people
+        let colleagues: Vec<Colleague> = source_people
             .iter()
             .enumerate()
             .filter(|(other, _)| *other != index && residents[*other].kind == MailboxKind::User)
@@ -111,14 +118,23 @@ pub fn seed_directory(config: &SimConfig) -> Result<Directory, ConfigError> {
         let state = populate(&plan, &mut rng);
         let mut aliases = vec![format!("{}@contoso.onmicrosoft.com", resident.local_part)];
         aliases.extend(resident.legacy_alias.clone());
-        source_mailboxes.push(new_mailbox(
+        let person = Person {
+            name: owner.name.clone(),
+            address: owner.smtp.clone(),
+        };
+        let mailbox = new_mailbox(
             &mut directory_rng,
-            owner,
+            &person,
             aliases,
             resident,
             state,
             config,
-        ));
+        )
+        .with_exchange_addresses(
+            owner.legacy_dn.clone(),
+            owner.old_dn.clone().into_iter().collect(),
+        );
+        source_mailboxes.push(mailbox);
     }
     let mut tenants = vec![tenant(
         "source",
@@ -144,7 +160,10 @@ pub fn seed_directory(config: &SimConfig) -> Result<Directory, ConfigError> {
                     kind: resident.kind,
                 };
                 let state = MailboxState::new(Locale::English, anchor);
+                let legacy_dn = exchange_online_dn(&mut directory_rng, &resident.local_part)
+                    .replace("/o=ExchangeLabs/", "/o=ExchangeLabs/ou=Fabrikam/");
                 new_mailbox(&mut directory_rng, &person, aliases, &fresh, state, config)
+                    .with_exchange_addresses(legacy_dn, Vec::new())
             })
             .collect();
         tenants.push(tenant(
@@ -408,7 +427,7 @@ mod tests {
                     .lock()
                     .items
                     .values()
-                    .map(|item| item.item_class.clone())
+                    .map(|item| item.item_class().to_string())
                     .collect::<Vec<_>>()
             })
             .collect();
