@@ -72,6 +72,9 @@ pub struct OptionsFile {
     skip_permissions: bool,
     #[serde(default)]
     skip_rules: bool,
+    /// Recipient mapping expressions: `"@contoso.com->@fabrikam.com"`, `"a@x.com->b@y.com"`.
+    #[serde(default)]
+    recipient_mapping: Vec<String>,
 }
 
 /// The whole file.
@@ -186,6 +189,7 @@ impl ProjectFile {
                 requests_per_second: options.requests_per_second.unwrap_or(0.0),
                 skip_permissions: options.skip_permissions,
                 skip_rules: options.skip_rules,
+                recipient_mapping: options.recipient_mapping.clone(),
             }),
         })
     }

@@ -2,6 +2,7 @@
 //! fault (`source.client_secret.client_id: required`).
 
 use chrono::{DateTime, Utc};
+use ferry_core::mapping::RecipientMapping;
 use ferry_core::model::{
     CredentialConfig, EndpointConfig, MailboxId, PassKind, ProjectId, ProjectOptions,
 };
@@ -200,6 +201,10 @@ pub fn endpoint(
     })
 }
 
+/// The most recipient mapping expressions a project takes (single-address expressions beyond
+/// the project's mailboxes; domains cover the rest).
+const MAX_MAPPING_EXPRESSIONS: usize = 10_000;
+
 /// Project options from a request; zero means the default.
 pub fn options(options: Option<&v1::ProjectOptions>) -> Result<ProjectOptions, CoordinatorError> {
     let defaults = ProjectOptions::default();
@@ -247,6 +252,32 @@ pub fn options(options: Option<&v1::ProjectOptions>) -> Result<ProjectOptions, C
             format!("{rate} is not a rate between 0 and 10000"),
         ));
     };
+    if options.recipient_mapping.len() > MAX_MAPPING_EXPRESSIONS {
+        return Err(CoordinatorError::invalid(
+            "options.recipient_mapping",
+            format!(
+                "{} expressions are more than the {MAX_MAPPING_EXPRESSIONS} a project takes",
+                options.recipient_mapping.len()
+            ),
+        ));
+    }
+    if let Some((index, _)) = options
+        .recipient_mapping
+        .iter()
+        .enumerate()
+        .find(|(_, expression)| expression.len() > 600)
+    {
+        return Err(CoordinatorError::invalid(
+            format!("options.recipient_mapping[{index}]"),
+            "the expression is longer than 600 characters".to_string(),
+        ));
+    }
+    RecipientMapping::parse(&options.recipient_mapping).map_err(|error| {
+        CoordinatorError::invalid(
+            format!("options.recipient_mapping[{}]", error.index),
+            error.to_string(),
+        )
+    })?;
     Ok(ProjectOptions {
         batch_items,
         batch_bytes,
@@ -254,6 +285,11 @@ pub fn options(options: Option<&v1::ProjectOptions>) -> Result<ProjectOptions, C
         requests_per_second,
         skip_permissions: options.skip_permissions,
         skip_rules: options.skip_rules,
+        recipient_mapping: options
+            .recipient_mapping
+            .iter()
+            .map(|expression| expression.trim().to_string())
+            .collect(),
     })
 }
 

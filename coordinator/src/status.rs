@@ -78,6 +78,7 @@ pub fn project_message(project: &ProjectRecord) -> v1::Project {
             requests_per_second: options.requests_per_second,
             skip_permissions: options.skip_permissions,
             skip_rules: options.skip_rules,
+            recipient_mapping: options.recipient_mapping.clone(),
         }),
         created_at: Some(timestamp(project.created_at)),
     }

@@ -346,11 +346,13 @@ async fn counts_migrated_items_once(store: &dyn Store) {
             key: a,
             item_class: "IPM.Note",
             bytes: 100,
+            addresses_rewritten: 0,
         },
         MigratedItem {
             key: b,
             item_class: "IPM.Contact",
             bytes: 50,
+            addresses_rewritten: 0,
         },
     ];
     let added = store
@@ -367,11 +369,13 @@ async fn counts_migrated_items_once(store: &dyn Store) {
             key: b,
             item_class: "IPM.Contact",
             bytes: 50,
+            addresses_rewritten: 0,
         },
         MigratedItem {
             key: c,
             item_class: "IPM.Note",
             bytes: 7,
+            addresses_rewritten: 4,
         },
     ];
     let added = store
@@ -389,6 +393,7 @@ async fn counts_migrated_items_once(store: &dyn Store) {
     assert_eq!(counters.get("bytes_copied"), 157);
     assert_eq!(counters.get("class_items.IPM.Note"), 2);
     assert_eq!(counters.get("class_bytes.IPM.Contact"), 50);
+    assert_eq!(counters.get("addresses_rewritten"), 4);
     let copied = store
         .unit_copied(&key.pass, &unit)
         .await
@@ -471,11 +476,13 @@ async fn matches_only_whole_item_keys(store: &dyn Store) {
             key: first,
             item_class: "IPM.Note",
             bytes: 1,
+            addresses_rewritten: 0,
         },
         MigratedItem {
             key: second,
             item_class: "IPM.Note",
             bytes: 1,
+            addresses_rewritten: 0,
         },
     ];
     let added = store
@@ -500,6 +507,7 @@ async fn matches_only_whole_item_keys(store: &dyn Store) {
                 key: straddling,
                 item_class: "IPM.Note",
                 bytes: 1,
+                addresses_rewritten: 0,
             }],
         })
         .await

@@ -11,6 +11,7 @@
 pub mod broker;
 pub mod conformance;
 pub mod mail;
+pub mod mapping;
 pub mod model;
 pub mod pacing;
 pub mod store;

@@ -46,6 +46,10 @@ pub fn new_id() -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ItemKey(pub [u8; 16]);
 
+/// The name of the named property (in `PS_PUBLIC_STRINGS`, a string) every copy carries: the
+/// hex [`ItemKey`] of the item it copies. Written into the copy's export data before upload.
+pub const STAMP_PROPERTY_NAME: &str = "FerrySourceItem";
+
 impl ItemKey {
     /// The key of a source item.
     pub fn of(source_mailbox: &str, source_item_id: &str) -> ItemKey {
@@ -187,6 +191,10 @@ pub struct ProjectOptions {
     pub skip_permissions: bool,
     /// Skip inbox rules.
     pub skip_rules: bool,
+    /// Recipient mapping expressions (`@contoso.com->@fabrikam.com`, `a@x.com->b@y.com`),
+    /// checked when the project is created; see [`crate::mapping`].
+    #[serde(default)]
+    pub recipient_mapping: Vec<String>,
 }
 
 impl Default for ProjectOptions {
@@ -198,6 +206,7 @@ impl Default for ProjectOptions {
             requests_per_second: 20.0,
             skip_permissions: false,
             skip_rules: false,
+            recipient_mapping: Vec::new(),
         }
     }
 }
@@ -361,6 +370,8 @@ pub mod counter {
     pub const FOLDERS_TOTAL: &str = "folders_total";
     /// Folders created at the destination.
     pub const FOLDERS_CREATED: &str = "folders_created";
+    /// Addresses in migrated items that recipient mapping rewrote.
+    pub const ADDRESSES_REWRITTEN: &str = "addresses_rewritten";
     /// Folders, permissions and rules planning could not migrate.
     pub const PLANNING_ERRORS: &str = "planning_errors";
     /// Prefix of per-code error counters.

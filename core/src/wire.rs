@@ -103,6 +103,7 @@ pub fn counters_to_proto(counters: &Counters) -> v1::Counters {
         units_done: counters.get(counter::UNITS_DONE),
         folders_total: counters.get(counter::FOLDERS_TOTAL),
         folders_created: counters.get(counter::FOLDERS_CREATED),
+        addresses_rewritten: counters.get(counter::ADDRESSES_REWRITTEN),
     }
 }
 

@@ -142,6 +142,19 @@ pub struct EmailAddress {
     pub address: Option<String>,
 }
 
+/// A mailbox `ResolveNames` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    /// Display name.
+    pub name: String,
+    /// Its address (the primary SMTP address for a mailbox).
+    pub email_address: String,
+    /// `SMTP` or `EX`.
+    pub routing_type: String,
+    /// `Mailbox`, `PublicDL`, `Contact`...
+    pub mailbox_type: String,
+}
+
 /// An item as the server described it; absent properties were not returned.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Item {

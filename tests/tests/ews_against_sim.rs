@@ -708,3 +708,59 @@ async fn a_client_never_prints_its_secrets() {
     .expect("client");
     assert!(!format!("{client:?}").contains("s3cr3t-value"));
 }
+
+#[tokio::test]
+async fn resolve_names_finds_mailboxes_by_every_address_they_have() {
+    let harness = SimHarness::start(test_config(6, 1)).await;
+    let client = harness.client("source");
+    let ann = harness.first_user("source");
+    let mailbox = MailboxTarget::impersonated(&ann);
+    let (legacy_dn, x500, display_name) = {
+        let tenant = harness
+            .sim
+            .state
+            .directory
+            .tenant("source")
+            .expect("source tenant")
+            .clone();
+        let found = tenant.mailbox_by_address(&ann).expect("ann");
+        (
+            found.legacy_dn.clone(),
+            tenant
+                .mailboxes()
+                .iter()
+                .find_map(|mailbox| mailbox.x500_addresses.first().cloned()),
+            found.display_name.clone(),
+        )
+    };
+    for entry in [
+        legacy_dn.clone(),
+        legacy_dn.to_uppercase(),
+        format!("SMTP:{ann}"),
+    ] {
+        let found = client
+            .resolve_names(&mailbox, &entry)
+            .await
+            .expect("resolves");
+        assert_eq!(found.len(), 1, "{entry}");
+        assert_eq!(found[0].email_address, ann);
+        assert_eq!(found[0].routing_type, "SMTP");
+        assert_eq!(found[0].name, display_name);
+    }
+    if let Some(x500) = x500 {
+        let found = client
+            .resolve_names(&mailbox, &format!("X500:{x500}"))
+            .await
+            .expect("resolves");
+        assert_eq!(found.len(), 1, "an X500 proxy resolves to its mailbox");
+    }
+    assert!(client
+        .resolve_names(
+            &mailbox,
+            "/o=Other/ou=Exchange Administrative Group/cn=Recipients/cn=nobody"
+        )
+        .await
+        .expect("no result is not an error")
+        .is_empty());
+    harness.finish().await;
+}

@@ -342,6 +342,11 @@ fn every_request(mailbox: &MailboxTarget) -> Vec<Request> {
             VERSION,
             &[item_id.clone(), ItemId::new("AAMkOther=")],
         ),
+        request::resolve_names(
+            mailbox,
+            VERSION,
+            "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=0123-ann",
+        ),
         request::upload_items(
             mailbox,
             VERSION,
@@ -420,7 +425,7 @@ fn every_request_validates_against_microsofts_schemas() {
     }
     assert_eq!(
         operations.len(),
-        17,
+        18,
         "every operation is covered: {operations:?}"
     );
     validate_with_schemas(&files).unwrap_or_else(|report| panic!("{report}"));

@@ -2,14 +2,14 @@
 //! an earlier attempt left half done, then export and upload the rest batch by batch, recording
 //! every copy the moment it exists.
 //!
-//! Exactly once, under Exchange's rules (an upload returns a new id; export data is opaque; a
-//! crash can fall anywhere):
+//! Exactly once, under Exchange's rules (an upload returns a new id; a crash can fall anywhere):
 //! 1. before a batch is uploaded, its keys are recorded as upload intents ("pending");
-//! 2. each copy is stamped with its source item's key (an extended property) right after upload;
+//! 2. each item's export data is stamped with its source item's key (a named property written
+//!    into the stream, see [`crate::outbound`]) before upload, so every copy carries its key
+//!    from the moment it exists;
 //! 3. each copy is recorded as migrated, atomically with its counters and the end of its intent;
 //! 4. an attempt that finds intents left over (a crash, or an upload whose reply was lost) looks
-//!    at the destination folder: a copy carrying the key, or an unstamped copy with the same
-//!    fingerprint, is recorded instead of uploaded again.
+//!    at the destination folder: a copy carrying the key is recorded instead of uploaded again.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -28,6 +28,8 @@ use ferry_ews::data::ItemData;
 use ferry_proto::v1::{UnitResult, WorkUnit};
 
 use crate::batch::batches;
+use crate::outbound::{AddressMapper, OutboundItem};
+use crate::recipients::ProjectAddresses;
 
 /// Why a unit stopped before it was done.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,8 @@ pub struct UnitJob<'a> {
     pub max_item_bytes: u64,
     /// This worker's name, for the result.
     pub worker: &'a str,
+    /// The project's recipient mapping, when it maps item addresses.
+    pub addresses: Option<Arc<ProjectAddresses>>,
 }
 
 impl UnitJob<'_> {
@@ -252,8 +256,8 @@ impl UnitJob<'_> {
         Ok(remaining)
     }
 
-    /// Looks for copies of `candidates` in the destination folder (by stamp, then by fingerprint
-    /// among unstamped copies), stamps and records those found, and returns their keys.
+    /// Looks for copies of `candidates` in the destination folder by the stamp every copy
+    /// carries, records those found, and returns their keys.
     async fn find_at_destination(
         &mut self,
         candidates: &[Candidate<'_>],
@@ -272,69 +276,29 @@ impl UnitJob<'_> {
             .await
             .map_err(UnitStop::Retryable)?;
         let stamped: HashSet<ItemKey> = present.iter().filter_map(|item| item.stamp).collect();
-        let mut unstamped: HashMap<_, Vec<String>> = HashMap::new();
-        for copy in present.iter().filter(|copy| copy.stamp.is_none()) {
-            unstamped
-                .entry(copy.item.fingerprint())
-                .or_default()
-                .push(copy.item.id.clone());
-        }
-        let mut found = Vec::new();
-        let mut to_stamp = Vec::new();
-        for candidate in candidates {
-            if stamped.contains(&candidate.key) {
-                found.push(*candidate);
-            } else if let Some(copy) = unstamped
-                .get_mut(&candidate.item.fingerprint())
-                .and_then(Vec::pop)
-            {
-                to_stamp.push((copy, candidate.key));
-                found.push(*candidate);
-            }
-        }
+        let found: Vec<(Candidate<'_>, u32)> = candidates
+            .iter()
+            .filter(|candidate| stamped.contains(&candidate.key))
+            .map(|candidate| (*candidate, 0))
+            .collect();
         tracing::info!(unit = %self.unit.unit_id, found = found.len(), of = candidates.len(), "looked for earlier copies");
-        self.stamp(&to_stamp).await;
         self.record(&found).await?;
-        Ok(found.iter().map(|candidate| candidate.key).collect())
+        Ok(found.iter().map(|(candidate, _)| candidate.key).collect())
     }
 
-    /// Stamps copies with their source keys. A stamp that fails is logged, not fatal: the store
-    /// already knows the copy; the stamp only helps a later crash recovery.
-    async fn stamp(&mut self, copies: &[(String, ItemKey)]) {
-        if copies.is_empty() {
-            return;
-        }
-        let destination = self.destination.clone();
-        let mailbox = &self.unit.destination_address;
-        match self
-            .destination_lane
-            .call(Repeat::Safe, || destination.stamp(mailbox, copies))
-            .await
-        {
-            Ok(results) => {
-                for ((id, _), result) in copies.iter().zip(results) {
-                    if let Err(error) = result {
-                        tracing::warn!(unit = %self.unit.unit_id, copy = %id, %error, "could not stamp a copy");
-                    }
-                }
-            }
-            Err(error) => {
-                tracing::warn!(unit = %self.unit.unit_id, %error, "could not stamp copies")
-            }
-        }
-    }
-
-    /// Records copies as migrated.
-    async fn record(&self, copies: &[Candidate<'_>]) -> Result<(), UnitStop> {
+    /// Records copies as migrated, with the addresses mapping rewrote in each (a copy found at
+    /// the destination after a lost reply counts none: they were not seen being written).
+    async fn record(&self, copies: &[(Candidate<'_>, u32)]) -> Result<(), UnitStop> {
         if copies.is_empty() {
             return Ok(());
         }
         let items: Vec<MigratedItem<'_>> = copies
             .iter()
-            .map(|candidate| MigratedItem {
+            .map(|(candidate, addresses_rewritten)| MigratedItem {
                 key: candidate.key,
                 item_class: &candidate.item.item_class,
                 bytes: candidate.item.size,
+                addresses_rewritten: *addresses_rewritten,
             })
             .collect();
         let counters = self.counter_key();
@@ -393,7 +357,13 @@ impl UnitJob<'_> {
             let mut source_throttle = ItemThrottle::default();
             for (candidate, outcome) in remaining.iter().zip(exported) {
                 match outcome {
-                    Ok(data) => to_upload.push((*candidate, data)),
+                    Ok(data) => match self.prepare(candidate, &data).await {
+                        Ok((data, rewritten)) => to_upload.push((*candidate, data, rewritten)),
+                        Err(error) => {
+                            errors.push(self.item_error(candidate, &error));
+                            failed.push(candidate.key);
+                        }
+                    },
                     Err(error) if error.is_retryable() => {
                         if !source_throttle.note(&error) {
                             *attempts.entry(candidate.key).or_default() += 1;
@@ -455,6 +425,50 @@ impl UnitJob<'_> {
         Ok(())
     }
 
+    /// Prepares an exported item for upload: its stream stamped with the candidate's key and,
+    /// when the project maps addresses, its addresses mapped (`EX` addresses the stream names
+    /// without an SMTP address are looked up in the source directory first). Returns the data
+    /// to upload and how many addresses were rewritten.
+    async fn prepare(
+        &mut self,
+        candidate: &Candidate<'_>,
+        data: &ItemData,
+    ) -> Result<(ItemData, u32), MailError> {
+        let mut item = OutboundItem::read(data)?;
+        item.stamp(candidate.key);
+        let mut rewritten = 0;
+        if let Some(addresses) = self.addresses.clone() {
+            let (mut known, unknown) = addresses.known(&item.unresolved_exchange_addresses());
+            for legacy_dn in unknown {
+                let source = self.source.clone();
+                let mailbox = &self.unit.source_address;
+                match self
+                    .source_lane
+                    .call(Repeat::Safe, || {
+                        source.resolve_exchange_address(mailbox, &legacy_dn)
+                    })
+                    .await
+                {
+                    Ok(smtp) => {
+                        if let Some(smtp) = &smtp {
+                            known.insert(legacy_dn.to_lowercase(), smtp.clone());
+                        }
+                        addresses.remember(&legacy_dn, smtp);
+                    }
+                    // Left unmapped this time; asked again for the next item.
+                    Err(error) => {
+                        tracing::warn!(unit = %self.unit.unit_id, %error, "could not resolve an Exchange address")
+                    }
+                }
+            }
+            rewritten = item.map_addresses(&AddressMapper {
+                mapping: &addresses.mapping,
+                exchange: &known,
+            });
+        }
+        Ok((item.into_data()?, rewritten))
+    }
+
     /// Exports `candidates`; one outcome per candidate, in order.
     async fn export(&mut self, candidates: &[Candidate<'_>]) -> Vec<Result<ItemData, MailError>> {
         let source = self.source.clone();
@@ -490,11 +504,11 @@ impl UnitJob<'_> {
         }
     }
 
-    /// Uploads exported items, stamps and records the copies. An upload whose outcome is unknown
+    /// Uploads prepared items and records the copies. An upload whose outcome is unknown
     /// (the reply was lost) is settled by looking at the destination before anything is retried.
     async fn upload<'i>(
         &mut self,
-        items: Vec<(Candidate<'i>, ItemData)>,
+        items: Vec<(Candidate<'i>, ItemData, u32)>,
     ) -> Result<Uploaded<'i>, UnitStop> {
         let mut uploaded = Uploaded::default();
         if items.is_empty() {
@@ -505,7 +519,7 @@ impl UnitJob<'_> {
             &self.unit.destination_address,
             &self.unit.destination_folder_id,
         );
-        let data: Vec<ItemData> = items.iter().map(|(_, data)| data.clone()).collect();
+        let data: Vec<ItemData> = items.iter().map(|(_, data, _)| data.clone()).collect();
         let reply = self
             .destination_lane
             .call(Repeat::OnlyIfThrottled, || {
@@ -517,14 +531,10 @@ impl UnitJob<'_> {
         match reply {
             Ok(results) => {
                 let mut copies = Vec::new();
-                let mut stamps = Vec::new();
                 let mut results = results.into_iter();
-                for (candidate, _) in &items {
+                for (candidate, _, rewritten) in &items {
                     match results.next() {
-                        Some(Ok(copy)) => {
-                            stamps.push((copy, candidate.key));
-                            copies.push(*candidate);
-                        }
+                        Some(Ok(_copy)) => copies.push((*candidate, *rewritten)),
                         Some(Err(error)) if error.is_retryable() => {
                             uploaded.retry.push((*candidate, error))
                         }
@@ -532,17 +542,16 @@ impl UnitJob<'_> {
                         None => unknown.push(*candidate),
                     }
                 }
-                self.stamp(&stamps).await;
                 self.record(&copies).await?;
             }
             Err(error) if error.is_retryable() => {
                 tracing::info!(unit = %self.unit.unit_id, %error, "upload outcome unknown; checking the destination");
-                unknown.extend(items.iter().map(|(candidate, _)| *candidate));
+                unknown.extend(items.iter().map(|(candidate, _, _)| *candidate));
             }
             Err(error) => uploaded.failed.extend(
                 items
                     .iter()
-                    .map(|(candidate, _)| (*candidate, error.clone())),
+                    .map(|(candidate, _, _)| (*candidate, error.clone())),
             ),
         }
         if !unknown.is_empty() {

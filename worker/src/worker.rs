@@ -20,6 +20,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::WorkerConfig;
+use crate::recipients::AddressBooks;
 use crate::unit::{UnitJob, UnitStop};
 
 /// A worker process's engine.
@@ -30,6 +31,7 @@ pub struct Worker {
     mail: Arc<dyn MailApiFactory>,
     pacer: Arc<Pacer>,
     slots: Arc<Semaphore>,
+    address_books: AddressBooks,
 }
 
 impl std::fmt::Debug for Worker {
@@ -63,6 +65,7 @@ impl Worker {
             broker,
             mail,
             pacer: Pacer::new(),
+            address_books: AddressBooks::default(),
         })
     }
 
@@ -308,6 +311,14 @@ impl Worker {
                 return Outcome::Finished(Box::new(result));
             }
         };
+        let addresses = match self
+            .address_books
+            .for_project(self.store.as_ref(), &project)
+            .await
+        {
+            Ok(addresses) => addresses,
+            Err(error) => return self.later(unit, &error.to_string(), attempt).await,
+        };
         tracing::info!(unit = %unit.unit_id, mailbox = %unit.source_address, folder = %unit.folder_path, attempt, redelivered, "unit started");
         let slot = Slot::acquire(self.slots.clone()).await;
         let (mut source_lane, mut destination_lane) = self.lanes(&project, unit, slot);
@@ -322,6 +333,7 @@ impl Worker {
             max_item_attempts: self.config.max_item_attempts,
             max_item_bytes: self.config.max_item_bytes,
             worker: &self.config.name,
+            addresses,
         };
         match job.run().await {
             Ok(result) => {

@@ -63,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
                 key: *key,
                 item_class: "IPM.Note",
                 bytes: 40_000,
+                addresses_rewritten: 0,
             })
             .collect();
         store

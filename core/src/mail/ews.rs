@@ -5,12 +5,10 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use ferry_ews::data::ItemData;
-use ferry_ews::request::{
-    FolderShape, FolderUpdate, ItemShape, ItemUpdate, MailboxTarget, NewFolder,
-};
+use ferry_ews::request::{FolderShape, FolderUpdate, ItemShape, MailboxTarget, NewFolder};
 use ferry_ews::types::{
-    CreateAction, ExtendedProperty, ExtendedPropertyPath, FolderId, FolderKind, FolderRef,
-    InboxRule, ItemId, Permission, Restriction, RuleOperation, UploadItem,
+    CreateAction, ExtendedPropertyPath, FolderId, FolderKind, FolderRef, InboxRule, ItemId,
+    Permission, Restriction, RuleOperation, UploadItem,
 };
 use ferry_ews::{
     ClientCertificate, ClientConfig, Credentials, Endpoints, EwsClient, EwsError, ExportStream,
@@ -47,7 +45,7 @@ pub const WELL_KNOWN_FOLDERS: &[&str] = &[
 
 /// The extended property a migrated item is stamped with: the hex key of its source item.
 pub fn stamp_property() -> ExtendedPropertyPath {
-    ExtendedPropertyPath::public_string("FerrySourceItem")
+    ExtendedPropertyPath::public_string(crate::model::STAMP_PROPERTY_NAME)
 }
 
 impl From<EwsError> for MailError {
@@ -381,31 +379,22 @@ impl MailApi for EwsMailApi {
             .collect())
     }
 
-    async fn stamp(
+    async fn resolve_exchange_address(
         &self,
         mailbox: &str,
-        items: &[(String, ItemKey)],
-    ) -> Result<Vec<Result<(), MailError>>, MailError> {
-        let updates: Vec<ItemUpdate> = items
-            .iter()
-            .map(|(id, key)| ItemUpdate {
-                id: ItemId::new(id.clone()),
-                set_extended: vec![ExtendedProperty {
-                    path: stamp_property(),
-                    values: vec![key.to_hex()],
-                }],
-                delete_extended: Vec::new(),
-                is_read: None,
-            })
-            .collect();
-        let results = self
+        legacy_dn: &str,
+    ) -> Result<Option<String>, MailError> {
+        let found = self
             .client
-            .update_items(&EwsMailApi::target(mailbox), &updates)
+            .resolve_names(&EwsMailApi::target(mailbox), legacy_dn)
             .await?;
-        Ok(results
-            .into_iter()
-            .map(|result| result.map(|_| ()).map_err(MailError::from))
-            .collect())
+        // Only an unambiguous mailbox with an SMTP address answers the question.
+        Ok(match found.as_slice() {
+            [only] if only.routing_type.eq_ignore_ascii_case("SMTP") => {
+                Some(only.email_address.clone())
+            }
+            _ => None,
+        })
     }
 
     async fn permissions(&self, mailbox: &str, folder: &str) -> Result<Vec<Permission>, MailError> {

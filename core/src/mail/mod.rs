@@ -136,29 +136,6 @@ pub struct DestinationItem {
     pub stamp: Option<ItemKey>,
 }
 
-/// What identifies an item's copy when its stamp is missing (a crash fell between the upload and
-/// the stamp): the properties an upload preserves. Sizes are left out because a server may
-/// account a copy's size slightly differently.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Fingerprint {
-    received: Option<DateTime<Utc>>,
-    item_class: String,
-    subject: String,
-    message_id: Option<String>,
-}
-
-impl SourceItem {
-    /// The item's fingerprint (a copy has its original's).
-    pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint {
-            received: self.received,
-            item_class: self.item_class.clone(),
-            subject: self.subject.clone(),
-            message_id: self.message_id.clone(),
-        }
-    }
-}
-
 /// Items received in `[from, before)`; an open end is unbounded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ReceivedRange {
@@ -219,12 +196,14 @@ pub trait MailApi: Send + Sync {
         folder: &str,
         items: &[ItemData],
     ) -> Result<Vec<Result<String, MailError>>, MailError>;
-    /// Stamps destination items with the keys of their source items.
-    async fn stamp(
+    /// The primary SMTP address of the mailbox an Exchange address (a legacyExchangeDN or an
+    /// `X500:` proxy) names in this tenant's directory, looked up on behalf of `mailbox`;
+    /// `None` if the directory knows no such mailbox.
+    async fn resolve_exchange_address(
         &self,
         mailbox: &str,
-        items: &[(String, ItemKey)],
-    ) -> Result<Vec<Result<(), MailError>>, MailError>;
+        legacy_dn: &str,
+    ) -> Result<Option<String>, MailError>;
     /// A folder's permissions.
     async fn permissions(&self, mailbox: &str, folder: &str) -> Result<Vec<Permission>, MailError>;
     /// Replaces a folder's permissions.

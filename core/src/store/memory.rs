@@ -9,8 +9,8 @@ use tokio::time::Instant;
 
 use super::{Copied, CounterKey, MigratedCommit, Store, StoreError, UnitOutcome};
 use crate::model::{
-    Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord, ProjectId,
-    ProjectRecord, UnitId,
+    counter, Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord,
+    ProjectId, ProjectRecord, UnitId,
 };
 
 #[derive(Debug, Default)]
@@ -272,6 +272,10 @@ impl Store for MemoryStore {
                 added.items += 1;
                 added.bytes += item.bytes;
                 deltas.add_copied(item.item_class, item.bytes);
+                deltas.add(
+                    counter::ADDRESSES_REWRITTEN,
+                    u64::from(item.addresses_rewritten),
+                );
             }
         }
         state

@@ -56,6 +56,8 @@ pub struct MigratedItem<'a> {
     pub item_class: &'a str,
     /// Its size.
     pub bytes: u64,
+    /// Addresses recipient mapping rewrote in it.
+    pub addresses_rewritten: u32,
 }
 
 /// Items and bytes copied.
@@ -175,7 +177,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<bool>, StoreError>;
     /// Records items as migrated, atomically with their counters: each key not yet in the
     /// mailbox's migrated set is added, counted (items and bytes copied, in total and by class,
-    /// for the mailbox and for the unit) and removed from the unit's upload intents. Returns how
+    /// addresses rewritten, for the mailbox and for the unit) and removed from the unit's upload
+    /// intents. Returns how
     /// many were new; keys already migrated change nothing.
     async fn commit_migrated(&self, commit: &MigratedCommit<'_>) -> Result<u64, StoreError>;
     /// Items (and their bytes) a unit has recorded as migrated, over all its attempts.

@@ -94,13 +94,13 @@ return table.concat(flags)
 
 /// Adds new item keys to the migrated set, counting each new one. KEYS: migrated set, mailbox
 /// counters, unit-copied hash, the unit's pending set. ARGV: unit id, the counter names
-/// (items copied, bytes copied, class items prefix, class bytes prefix), then (key, class, bytes)
-/// triples.
+/// (items copied, bytes copied, class items prefix, class bytes prefix, addresses rewritten),
+/// then (key, class, bytes, addresses rewritten) for each item.
 const COMMIT_MIGRATED: &str = r#"
 local blobs, changed = {}, {}
 local added, added_bytes = 0, 0
-for i = 6, #ARGV, 3 do
-  local key, class, bytes = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+for i = 7, #ARGV, 4 do
+  local key, class, bytes, rewritten = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
   local bucket, suffix = string.sub(key, 1, 1), string.sub(key, 2)
   redis.call('SREM', KEYS[4], key)
   if blobs[bucket] == nil then
@@ -116,6 +116,9 @@ for i = 6, #ARGV, 3 do
     if bytes > 0 then
       redis.call('HINCRBY', KEYS[2], ARGV[3], bytes)
       redis.call('HINCRBY', KEYS[2], ARGV[5] .. class, bytes)
+    end
+    if rewritten > 0 then
+      redis.call('HINCRBY', KEYS[2], ARGV[6], rewritten)
     end
   end
 end
@@ -573,12 +576,14 @@ impl Store for RedisStore {
             .arg(counter::ITEMS_COPIED)
             .arg(counter::BYTES_COPIED)
             .arg(counter::CLASS_ITEMS_PREFIX)
-            .arg(counter::CLASS_BYTES_PREFIX);
+            .arg(counter::CLASS_BYTES_PREFIX)
+            .arg(counter::ADDRESSES_REWRITTEN);
         for item in commit.items {
             script
                 .arg(&item.key.0[..])
                 .arg(item.item_class)
-                .arg(item.bytes);
+                .arg(item.bytes)
+                .arg(item.addresses_rewritten);
         }
         script
             .invoke_async(&mut self.connection())

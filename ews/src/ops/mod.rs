@@ -5,6 +5,7 @@
 //! some items fail yields the others and a typed error for each failure. The outer `Result` fails
 //! only when the whole request did (throttled, unauthorised, transport).
 
+mod directory;
 mod folders;
 mod items;
 mod rules;

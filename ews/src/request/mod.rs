@@ -5,12 +5,14 @@
 //! kept as shared segments that are base64-encoded while the body streams out.
 
 mod common;
+mod directory;
 mod export;
 mod folders;
 mod items;
 mod rules;
 
 pub use common::{BaseShape, FolderShape, ItemShape, Paging, Traversal};
+pub use directory::resolve_names;
 pub use export::{export_items, upload_items};
 pub use folders::{
     create_folders, delete_folders, find_folders, get_folders, sync_folder_hierarchy,

@@ -9,6 +9,7 @@
 mod access;
 mod context;
 mod convert_id;
+mod directory_ops;
 mod export_ops;
 mod folder_ops;
 mod folder_xml;
@@ -88,6 +89,7 @@ fn operation(name: &str) -> Option<Operation> {
         "UploadItems" => (export_ops::upload_items, 4, false),
         "GetInboxRules" => (rule_ops::get_inbox_rules, 4, false),
         "UpdateInboxRules" => (rule_ops::update_inbox_rules, 4, false),
+        "ResolveNames" => (directory_ops::resolve_names, 0, false),
         _ => return None,
     };
     Some(Operation {
