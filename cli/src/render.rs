@@ -78,6 +78,7 @@ pub fn counters_json(counters: &v1::Counters) -> Value {
         "units_done": counters.units_done,
         "folders_total": counters.folders_total,
         "folders_created": counters.folders_created,
+        "addresses_rewritten": counters.addresses_rewritten,
     })
 }
 
@@ -233,6 +234,13 @@ pub fn project_status_text(status: &v1::ProjectStatus) -> String {
         },
         counters.throttle_events
     );
+    if counters.addresses_rewritten > 0 {
+        let _ = writeln!(
+            out,
+            "Mapped  {} addresses rewritten to the destination's",
+            counters.addresses_rewritten
+        );
+    }
     if !counters.errors_by_code.is_empty() {
         let mut errors: Vec<_> = counters.errors_by_code.iter().collect();
         errors.sort();
@@ -249,9 +257,14 @@ pub fn project_status_text(status: &v1::ProjectStatus) -> String {
             .as_ref()
             .map(|mailbox| mailbox.source_address.as_str())
             .unwrap_or("?");
+        let mapped = if counters.addresses_rewritten > 0 {
+            format!(" {:>6} addresses mapped", counters.addresses_rewritten)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "  {address:<40} {:<22} {:>7}/{:<7} {:>3} failed",
+            "  {address:<40} {:<22} {:>7}/{:<7} {:>3} failed{mapped}",
             state_name(mailbox.state),
             processed(&counters),
             counters.items_planned,

@@ -1,11 +1,16 @@
 //! Proof that a migration is exact, from the simulator's admin API: for every mailbox, the
 //! destination holds each source item (by content digest, in the same folder) exactly once,
 //! except items the error log names, and nothing else.
+//!
+//! When the project maps recipients, items are compared by their digest without address
+//! properties, and every address a migrated item names is checked: none may still name a source
+//! mailbox the mapping maps.
 
 use std::collections::{HashMap, HashSet};
 
 use anyhow::Context;
-use ferry_sim::admin::ItemSummary;
+use ferry_core::mapping::RecipientMapping;
+use ferry_sim::admin::{ItemSummary, MailboxSummary};
 
 /// One mailbox to check.
 #[derive(Debug, Clone)]
@@ -37,6 +42,10 @@ pub struct Verification {
     pub unexpected: Vec<String>,
     /// Items logged as failed that are at the destination anyway.
     pub failed_but_present: Vec<String>,
+    /// Addresses in migrated items that still name a mapped source mailbox.
+    pub unmapped_addresses: Vec<String>,
+    /// Addresses checked in migrated items (when the project maps recipients).
+    pub addresses_checked: u64,
 }
 
 impl Verification {
@@ -46,13 +55,22 @@ impl Verification {
             && self.duplicated.is_empty()
             && self.unexpected.is_empty()
             && self.failed_but_present.is_empty()
+            && self.unmapped_addresses.is_empty()
     }
 
     /// One line for people.
     pub fn summary(&self) -> String {
+        let mapped = if self.addresses_checked > 0 {
+            format!(
+                "; {} addresses checked, none naming a mapped source mailbox",
+                self.addresses_checked
+            )
+        } else {
+            String::new()
+        };
         if self.is_exact() {
             format!(
-                "the destination holds exactly the source's items: {} of {} in {} mailboxes, each once ({} accounted for in the error log)",
+                "the destination holds exactly the source's items: {} of {} in {} mailboxes, each once ({} accounted for in the error log){mapped}",
                 self.destination_items,
                 self.source_items,
                 self.mailboxes,
@@ -60,11 +78,12 @@ impl Verification {
             )
         } else {
             format!(
-                "MISMATCH: {} missing, {} duplicated, {} unexpected, {} logged as failed yet present",
+                "MISMATCH: {} missing, {} duplicated, {} unexpected, {} logged as failed yet present, {} addresses still naming a mapped source mailbox",
                 self.missing.len(),
                 self.duplicated.len(),
                 self.unexpected.len(),
-                self.failed_but_present.len()
+                self.failed_but_present.len(),
+                self.unmapped_addresses.len()
             )
         }
     }
@@ -86,15 +105,75 @@ async fn items(
     Ok(response.json().await?)
 }
 
-/// Compares each source mailbox with its destination.
+/// A tenant's mailboxes as the admin API lists them.
+async fn tenant_mailboxes(
+    client: &reqwest::Client,
+    admin_url: &str,
+    tenant: &str,
+) -> anyhow::Result<Vec<MailboxSummary>> {
+    let mut url = reqwest::Url::parse(admin_url).context("the admin URL")?;
+    url.path_segments_mut()
+        .map_err(|_| anyhow::anyhow!("the admin URL cannot have a path"))?
+        .pop_if_empty()
+        .extend(["tenants", tenant, "mailboxes"]);
+    let response = client.get(url).send().await?.error_for_status()?;
+    Ok(response.json().await?)
+}
+
+/// The source mailboxes a mapping maps, by every address they have (SMTP addresses, their
+/// legacyExchangeDN and `X500:` proxies), lower case, to their primary address.
+pub struct MappedSource {
+    addresses: HashMap<String, String>,
+}
+
+impl MappedSource {
+    /// The mailboxes of `mailboxes` whose primary address `mapping` maps.
+    pub fn new(mailboxes: &[MailboxSummary], mapping: &RecipientMapping) -> MappedSource {
+        let mut addresses = HashMap::new();
+        for mailbox in mailboxes {
+            if mapping.map(&mailbox.address).is_none() {
+                continue;
+            }
+            for address in std::iter::once(&mailbox.address)
+                .chain(&mailbox.aliases)
+                .chain(std::iter::once(&mailbox.legacy_dn))
+                .chain(&mailbox.x500_addresses)
+                .filter(|address| !address.is_empty())
+            {
+                addresses.insert(address.to_lowercase(), mailbox.address.clone());
+            }
+        }
+        MappedSource { addresses }
+    }
+
+    /// The mapped source mailbox an address names, if any.
+    pub fn names(&self, address: &str) -> Option<&str> {
+        self.addresses
+            .get(&address.trim().to_lowercase())
+            .map(String::as_str)
+    }
+}
+
+/// Compares each source mailbox with its destination; with `mapping`, as a migration that maps
+/// recipients (see the module documentation).
 pub async fn verify(
     admin_url: &str,
     source_tenant: &str,
     destination_tenant: &str,
     mailboxes: &[MailboxToVerify],
+    mapping: Option<&RecipientMapping>,
 ) -> anyhow::Result<Verification> {
     let client = reqwest::Client::new();
     let mut verification = Verification::default();
+    let mapped = match mapping {
+        Some(mapping) => Some(MappedSource::new(
+            &tenant_mailboxes(&client, admin_url, source_tenant)
+                .await
+                .context("reading the source mailboxes from the simulator")?,
+            mapping,
+        )),
+        None => None,
+    };
     for mailbox in mailboxes {
         let source = items(&client, admin_url, source_tenant, &mailbox.source)
             .await
@@ -102,7 +181,13 @@ pub async fn verify(
         let destination = items(&client, admin_url, destination_tenant, &mailbox.destination)
             .await
             .with_context(|| format!("reading {} from the simulator", mailbox.destination))?;
-        compare(mailbox, &source, &destination, &mut verification);
+        compare(
+            mailbox,
+            &source,
+            &destination,
+            mapped.as_ref(),
+            &mut verification,
+        );
     }
     Ok(verification)
 }
@@ -112,10 +197,38 @@ pub fn compare(
     mailbox: &MailboxToVerify,
     source: &[ItemSummary],
     destination: &[ItemSummary],
+    mapped: Option<&MappedSource>,
     verification: &mut Verification,
 ) {
     type Key = (String, String);
-    let key = |item: &ItemSummary| (item.folder_key.clone(), item.digest.clone());
+    let key = |item: &ItemSummary| {
+        let digest = match mapped {
+            Some(_) => &item.digest_without_addresses,
+            None => &item.digest,
+        };
+        (item.folder_key.clone(), digest.clone())
+    };
+    if let Some(mapped) = mapped {
+        for item in destination {
+            for address in &item.addresses {
+                verification.addresses_checked += 1;
+                let named = [
+                    Some(&address.email),
+                    address.smtp.as_ref(),
+                    Some(&address.name),
+                ]
+                .into_iter()
+                .flatten()
+                .find_map(|text| mapped.names(text));
+                if let Some(source_mailbox) = named {
+                    verification.unmapped_addresses.push(format!(
+                        "{}: {} {:?} {} still names {source_mailbox}",
+                        mailbox.destination, item.folder_key, item.subject, address.role
+                    ));
+                }
+            }
+        }
+    }
     let mut expected: HashMap<Key, u64> = HashMap::new();
     let mut failed: HashMap<Key, u64> = HashMap::new();
     let mut subjects: HashMap<Key, String> = HashMap::new();
@@ -207,7 +320,7 @@ mod tests {
             failed_item_ids: failed.iter().map(|id| id.to_string()).collect(),
         };
         let mut verification = Verification::default();
-        compare(&mailbox, source, destination, &mut verification);
+        compare(&mailbox, source, destination, None, &mut verification);
         verification
     }
 

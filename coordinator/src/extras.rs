@@ -1,6 +1,7 @@
 //! Folder permissions and inbox rules: copied once per pass, with addresses mapped from the
-//! source tenant to the destination (so a delegate or a forwarding rule points at the user's new
-//! mailbox) and rule folders mapped to their destination folders. Both are idempotent:
+//! source tenant to the destination by the project's recipient mapping (its mailboxes and its
+//! expressions, so a delegate or a forwarding rule points at the user's new mailbox) and rule
+//! folders mapped to their destination folders. Both are idempotent:
 //! permissions replace the destination's set; a rule whose name the destination already has is
 //! left alone.
 
@@ -8,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use ferry_core::mail::MailApi;
+use ferry_core::mapping::RecipientMapping;
 use ferry_core::model::{ItemErrorRecord, MailboxRecord, PassId};
 use ferry_core::pacing::{Lane, Repeat};
 use ferry_ews::types::{
@@ -16,29 +18,26 @@ use ferry_ews::types::{
 
 use crate::folders::FolderPair;
 
-/// Source addresses to destination addresses, for the mailboxes of a project.
+/// Source addresses to destination addresses: the project's recipient mapping.
 #[derive(Debug, Clone, Default)]
-pub struct AddressMap(HashMap<String, String>);
+pub struct AddressMap(RecipientMapping);
 
 impl AddressMap {
-    /// The map of a project's mailboxes.
-    pub fn new(mailboxes: &[MailboxRecord]) -> AddressMap {
-        AddressMap(
-            mailboxes
-                .iter()
-                .map(|mailbox| {
-                    (
-                        mailbox.source_address.to_lowercase(),
-                        mailbox.destination_address.clone(),
-                    )
-                })
-                .collect(),
-        )
+    /// The map of a project: its mailboxes, and its mapping expressions (checked when the
+    /// project was created; a record whose expressions no longer parse maps its mailboxes only).
+    pub fn new(mailboxes: &[MailboxRecord], expressions: &[String]) -> AddressMap {
+        let expressions = RecipientMapping::parse(expressions).unwrap_or_default();
+        AddressMap(expressions.with_mailboxes(mailboxes.iter().map(|mailbox| {
+            (
+                mailbox.source_address.as_str(),
+                mailbox.destination_address.as_str(),
+            )
+        })))
     }
 
-    /// The destination address of a source address, if it is migrated.
-    pub fn get(&self, source: &str) -> Option<&str> {
-        self.0.get(&source.to_lowercase()).map(String::as_str)
+    /// The destination address of a source address, if the mapping names it.
+    pub fn get(&self, source: &str) -> Option<String> {
+        self.0.map(source)
     }
 }
 
@@ -62,7 +61,7 @@ pub fn map_permissions(
             PermissionUser::User { address, .. } => match addresses.get(address) {
                 Some(destination) => mapped.push(Permission {
                     user: PermissionUser::User {
-                        address: destination.to_string(),
+                        address: destination,
                         display_name: None,
                     },
                     ..permission.clone()
@@ -105,7 +104,7 @@ pub fn translate_rule(
                     {
                         *address = EmailAddress {
                             name: address.name.clone(),
-                            address: Some(mapped.to_string()),
+                            address: Some(mapped),
                         };
                     }
                 }
@@ -278,18 +277,21 @@ mod tests {
     use ferry_ews::types::RuleEntry;
 
     fn addresses() -> AddressMap {
-        AddressMap::new(&[MailboxRecord {
-            project_id: ProjectId("p".into()),
-            id: MailboxId("m".into()),
-            source_address: "Ann@Contoso.com".into(),
-            destination_address: "ann@fabrikam.com".into(),
-            state: MailboxState::NotStarted,
-            pass_id: None,
-            units_total: None,
-            started_at: None,
-            ended_at: None,
-            failure: None,
-        }])
+        AddressMap::new(
+            &[MailboxRecord {
+                project_id: ProjectId("p".into()),
+                id: MailboxId("m".into()),
+                source_address: "Ann@Contoso.com".into(),
+                destination_address: "ann@fabrikam.com".into(),
+                state: MailboxState::NotStarted,
+                pass_id: None,
+                units_total: None,
+                started_at: None,
+                ended_at: None,
+                failure: None,
+            }],
+            &["@partner.example->@fabrikam.com".to_string()],
+        )
     }
 
     fn user(address: &str) -> PermissionUser {
@@ -305,11 +307,17 @@ mod tests {
             Permission::with_level(PermissionUser::Default, "Reviewer"),
             Permission::with_level(user("ann@contoso.com"), "Editor"),
             Permission::with_level(user("stranger@elsewhere.com"), "Author"),
+            Permission::with_level(user("lee@partner.example"), "Reviewer"),
         ];
         let (mapped, dropped) = map_permissions(&permissions, &addresses());
-        assert_eq!(mapped.len(), 2);
+        assert_eq!(mapped.len(), 3);
         assert_eq!(mapped[1].user, user_without_name("ann@fabrikam.com"));
         assert_eq!(mapped[1].level, "Editor");
+        assert_eq!(
+            mapped[2].user,
+            user_without_name("lee@fabrikam.com"),
+            "a mapping expression maps users outside the project too"
+        );
         assert_eq!(dropped, vec!["stranger@elsewhere.com".to_string()]);
         assert!(!nothing_to_copy(&permissions));
         assert!(nothing_to_copy(&[Permission::with_level(

@@ -419,7 +419,10 @@ impl Coordinator {
             }
         }
 
-        let addresses = AddressMap::new(&self.store.mailboxes(&project.id).await?);
+        let addresses = AddressMap::new(
+            &self.store.mailboxes(&project.id).await?,
+            &project.options.recipient_mapping,
+        );
         let mut extras = ExtrasCopier {
             source: source.as_ref(),
             destination: destination.as_ref(),

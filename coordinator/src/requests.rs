@@ -470,6 +470,43 @@ mod tests {
     }
 
     #[test]
+    fn recipient_mappings_are_checked_and_a_bad_one_named() {
+        let with = |expressions: &[&str]| {
+            let mut request = valid_project();
+            request.options = Some(v1::ProjectOptions {
+                recipient_mapping: expressions.iter().map(|e| e.to_string()).collect(),
+                ..v1::ProjectOptions::default()
+            });
+            new_project(&request)
+        };
+        let project = with(&[
+            " @contoso.com->@fabrikam.com ",
+            "boss@contoso.com->ceo@fabrikam.com",
+        ])
+        .expect("valid");
+        assert_eq!(
+            project.options.recipient_mapping,
+            vec![
+                "@contoso.com->@fabrikam.com",
+                "boss@contoso.com->ceo@fabrikam.com"
+            ]
+        );
+        assert_eq!(
+            with(&["@contoso.com->@fabrikam.com", "@legacy.com->@other.com"])
+                .map(|_| ())
+                .map_err(field_of),
+            Err("options.recipient_mapping[1]".into())
+        );
+        let error = with(&["contoso.com fabrikam.com"])
+            .map(|_| ())
+            .expect_err("refused");
+        assert!(
+            error.to_string().contains("contoso.com fabrikam.com"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn mailbox_mappings_name_the_bad_row() {
         let mapping = |source: &str, destination: &str| v1::MailboxMapping {
             source_address: source.into(),

@@ -71,6 +71,12 @@ pub struct MailboxSummary {
     pub address: String,
     /// Other addresses.
     pub aliases: Vec<String>,
+    /// The mailbox's legacyExchangeDN (what `EX` addresses name it by).
+    #[serde(default)]
+    pub legacy_dn: String,
+    /// Its `X500:` proxies.
+    #[serde(default)]
+    pub x500_addresses: Vec<String>,
     /// Display name.
     pub display_name: String,
     /// User, shared, room or equipment.
@@ -208,6 +214,8 @@ async fn mailboxes(State(state): State<Arc<SimState>>, Path(tenant): Path<String
             MailboxSummary {
                 address: mailbox.primary_address.clone(),
                 aliases: mailbox.aliases.clone(),
+                legacy_dn: mailbox.legacy_dn.clone(),
+                x500_addresses: mailbox.x500_addresses.clone(),
                 display_name: mailbox.display_name.clone(),
                 kind: mailbox.kind,
                 folders: contents.folders.len(),

@@ -11,6 +11,7 @@ use anyhow::Context;
 use ferry_coordinator::requests::{new_project, NewPass};
 use ferry_coordinator::{grpc, Coordinator, CoordinatorConfig};
 use ferry_core::mail::ews::EwsMailApiFactory;
+use ferry_core::mapping::RecipientMapping;
 use ferry_core::model::{MailboxId, MailboxRecord, PassKind, ProjectId};
 use ferry_proto::v1;
 use ferry_sim::{RunningSim, SimConfig};
@@ -73,6 +74,8 @@ pub struct DemoProject {
     pub id: ProjectId,
     /// Its mailboxes.
     pub mailboxes: Vec<MailboxRecord>,
+    /// Its recipient mapping with its mailbox pairs, when it maps item addresses.
+    pub mapping: Option<RecipientMapping>,
 }
 
 impl Environment {
@@ -196,9 +199,19 @@ impl Environment {
             .coordinator
             .add_mailboxes(&project.id, mappings)
             .await?;
+        let expressions = RecipientMapping::parse(&project.options.recipient_mapping)?;
+        let mapping = expressions.maps_items().then(|| {
+            expressions.with_mailboxes(mailboxes.iter().map(|mailbox| {
+                (
+                    mailbox.source_address.as_str(),
+                    mailbox.destination_address.as_str(),
+                )
+            }))
+        });
         Ok(DemoProject {
             id: project.id,
             mailboxes,
+            mapping,
         })
     }
 
@@ -288,6 +301,7 @@ impl Environment {
             "source",
             "destination",
             &mailboxes,
+            project.mapping.as_ref(),
         )
         .await
     }

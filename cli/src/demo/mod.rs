@@ -57,6 +57,22 @@ pub struct DemoArgs {
     /// Keep the queues and Redis keys of a run on real services (they are deleted by default).
     #[arg(long)]
     keep: bool,
+    /// Map recipients, e.g. `@contoso.com->@fabrikam.com` or `a@x.com->b@y.com` (repeatable):
+    /// migrated items then name the destination's addresses, and verification checks that none
+    /// still names a mapped source mailbox.
+    #[arg(long = "recipient-mapping", value_name = "EXPRESSION")]
+    recipient_mapping: Vec<String>,
+    /// After the demo, keep the simulator serving until Ctrl-C, so outside clients (exchangelib,
+    /// curl) can look at the migrated mailboxes; its connection file is written to
+    /// `--connection-file`.
+    #[arg(long)]
+    keep_serving: bool,
+    /// Where `--keep-serving` writes the simulator's connection file.
+    #[arg(long, default_value = "ferry-demo-sim.json")]
+    connection_file: std::path::PathBuf,
+    /// Save every SOAP reply of the simulator in this directory (for schema checks).
+    #[arg(long)]
+    record_replies: Option<std::path::PathBuf>,
 }
 
 /// Runs the demo; `Ok(false)` if the destination is not exact.
@@ -83,6 +99,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     sim.throttling.enabled = !args.no_throttling;
     sim.faults.internal_error_rate = args.fault_rate / 2.0;
     sim.faults.connection_reset_rate = args.fault_rate / 2.0;
+    sim.record_replies = args.record_replies.clone();
     sim.validate()?;
     let options = EnvironmentOptions {
         sim,
@@ -107,8 +124,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
         "gRPC API on {} (try `ferry status --server http://{} --project <id> --watch`)",
         environment.grpc_address, environment.grpc_address
     );
+    let options = (!args.recipient_mapping.is_empty()).then(|| ferry_proto::v1::ProjectOptions {
+        recipient_mapping: args.recipient_mapping.clone(),
+        ..ferry_proto::v1::ProjectOptions::default()
+    });
     let project = environment
-        .create_project("Demo: contoso.com to fabrikam.com")
+        .create_project_with("Demo: contoso.com to fabrikam.com", options)
         .await?;
     eprintln!(
         "Project {} with {} mailboxes; full pass starting",
@@ -170,7 +191,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     {
         println!("  {problem}");
     }
+    for problem in verification.unmapped_addresses.iter().take(20) {
+        println!("  unmapped {problem}");
+    }
     exact &= verification.is_exact();
+    if args.keep_serving {
+        environment.sim.connection.write(&args.connection_file)?;
+        println!(
+            "The simulator keeps serving on {} (connection file {}); stop with Ctrl-C.",
+            environment.sim.base_url(),
+            args.connection_file.display()
+        );
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        crate::shutdown::on_signal().cancelled().await;
+    }
     environment.stop().await?;
     if !services.embedded && !args.keep {
         cleanup(&args.services, &namespace, &project.id).await;

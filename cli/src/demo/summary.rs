@@ -39,6 +39,13 @@ pub fn summary(status: &v1::ProjectStatus, elapsed: Duration, label: &str) -> St
         bytes((counters.bytes_copied as f64 / seconds) as u64),
         counters.throttle_events,
     );
+    if counters.addresses_rewritten > 0 {
+        let _ = writeln!(
+            out,
+            "  mapping   {} addresses rewritten to the destination's",
+            counters.addresses_rewritten
+        );
+    }
     if !counters.items_by_class.is_empty() {
         let _ = writeln!(out, "  by type");
         let mut classes: Vec<_> = counters.items_by_class.iter().collect();

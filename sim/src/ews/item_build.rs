@@ -99,7 +99,11 @@ fn response_to(
     if let Some(message_id) = original.internet_message_id() {
         message.set_tagged(tag::IN_REPLY_TO_ID, PropValue::text(message_id));
     }
-    if element.name != "ForwardItem" {
+    // A client that names the recipients itself (exchangelib does) gets those, not these.
+    let names_recipients = ["ToRecipients", "CcRecipients", "BccRecipients"]
+        .iter()
+        .any(|name| element.child(name).is_some());
+    if element.name != "ForwardItem" && !names_recipients {
         let mut to = reply_to(original);
         if to.is_empty() {
             to.extend(original.from());
