@@ -3,6 +3,7 @@
 //!
 //!     cargo run --release -p ferry-bench --bin pipeline-bench -- --mailboxes 20 --items-median 300
 //!     cargo run --release -p ferry-bench --bin pipeline-bench -- --amqp amqp://guest:guest@127.0.0.1:5672/%2f --redis redis://127.0.0.1:6379/0
+//!     cargo run --release -p ferry-bench --bin pipeline-bench -- --recipient-mapping '@contoso.com->@fabrikam.com'
 //!
 //! Everything runs in this process (the simulator too, so it shares the machine's cores). The
 //! pass is timed from its start to its last mailbox's end; the copy is verified afterwards.
@@ -39,6 +40,9 @@ struct Args {
     /// Redis.
     #[arg(long)]
     redis: Option<String>,
+    /// Recipient mapping expressions for the project (repeatable); none by default.
+    #[arg(long = "recipient-mapping")]
+    recipient_mapping: Vec<String>,
 }
 
 fn cpu_seconds() -> f64 {
@@ -95,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     let options = v1::ProjectOptions {
         requests_per_second: 10_000.0,
+        recipient_mapping: args.recipient_mapping.clone(),
         ..v1::ProjectOptions::default()
     };
     let project = environment
@@ -108,7 +113,7 @@ async fn main() -> anyhow::Result<()> {
     let counters = status.counters.clone().unwrap_or_default();
     let verification = environment.verify(&project).await?;
     println!(
-        "- {} services; {} mailboxes, {} items, {:.1} MiB; {} workers × {} units",
+        "- {} services; {} mailboxes, {} items, {:.1} MiB; {} workers × {} units; {}",
         if services.embedded {
             "embedded"
         } else {
@@ -118,7 +123,15 @@ async fn main() -> anyhow::Result<()> {
         counters.items_copied,
         counters.bytes_copied as f64 / 1048576.0,
         args.workers,
-        args.concurrency
+        args.concurrency,
+        if args.recipient_mapping.is_empty() {
+            "no recipient mapping".to_string()
+        } else {
+            format!(
+                "recipient mapping {:?}: {} addresses rewritten",
+                args.recipient_mapping, counters.addresses_rewritten
+            )
+        }
     );
     println!(
         "- full pass: {elapsed:.1} s, {:.0} items/s, {:.1} MiB/s; process CPU {cpu:.1} s ({:.0}% of one core, simulator included)",

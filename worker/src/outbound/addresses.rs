@@ -163,11 +163,59 @@ impl Rewrite {
     }
 }
 
-/// The text of a string property.
+/// The text of a string property, read straight from its encoded value (every address
+/// lookup reads strings, so this avoids the intermediate copies of a full decode).
 pub fn text_of(property: &Property) -> Option<String> {
-    match property.decode().ok()? {
-        PropValue::String8(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-        other => other.to_text_lossy(),
+    let prop_type = property.tag().prop_type();
+    let utf16 = matches!(prop_type, prop_type::STRING | prop_type::STRING_CODE_PAGE_UTF16);
+    if !utf16 && prop_type != prop_type::STRING8 {
+        return match property.decode().ok()? {
+            PropValue::CodePageString { bytes, .. } => Some(
+                String::from_utf8_lossy(bytes.strip_suffix(&[0]).unwrap_or(&bytes)).into_owned(),
+            ),
+            _ => None,
+        };
+    }
+    let chunks = property.raw().as_chunks();
+    let joined;
+    let raw: &[u8] = match chunks.chunks() {
+        [single] => single,
+        _ => {
+            joined = chunks.to_bytes();
+            &joined
+        }
+    };
+    let value = raw.get(4..)?;
+    if utf16 {
+        let body = value.strip_suffix(&[0, 0]).unwrap_or(value);
+        // Addresses are ASCII: take the low bytes at once when every unit is ASCII.
+        if body
+            .chunks_exact(2)
+            .all(|pair| pair[1] == 0 && pair[0] < 0x80)
+        {
+            let ascii: Vec<u8> = body.iter().step_by(2).copied().collect();
+            return String::from_utf8(ascii).ok();
+        }
+        let units: Vec<u16> = body
+            .chunks_exact(2)
+            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+            .collect();
+        Some(String::from_utf16_lossy(&units))
+    } else {
+        Some(String::from_utf8_lossy(value.strip_suffix(&[0]).unwrap_or(value)).into_owned())
+    }
+}
+
+/// Whether a string property's encoded length fits one of `lengths` (UTF-16 units of the texts
+/// looked for, terminator excluded): a cheap test before reading the text.
+fn may_be_one_of(property: &Property, lengths: &[usize]) -> bool {
+    let encoded = property.raw().len().saturating_sub(4);
+    match property.tag().prop_type() {
+        prop_type::STRING | prop_type::STRING_CODE_PAGE_UTF16 => {
+            lengths.iter().any(|units| encoded == 2 * (units + 1))
+        }
+        prop_type::STRING8 => lengths.iter().any(|units| encoded == units + 1),
+        _ => false,
     }
 }
 
@@ -359,21 +407,27 @@ fn rewrite_group(
     row_wide: bool,
     range: std::ops::Range<usize>,
 ) -> Option<Rewrite> {
-    let address_type = list.text(elements, group.address_type);
-    let email = list.text(elements, group.email);
-    let companion = group.smtp.and_then(|id| list.text(elements, id));
-    let entry = list
-        .get(elements, group.entry_id)
-        .and_then(binary_of)
-        .and_then(|id| entry_id::parse(&id));
-    let (kind, address) = match (&address_type, &email, &entry) {
-        (kind, Some(email), _) => (kind.clone().unwrap_or_default(), email.clone()),
-        (_, None, Some(target)) => {
-            let (kind, address) = target.address();
+    // Read only what decides whether the group is mapped; most groups name outsiders and stop
+    // here after two strings.
+    let (kind, address) = match list.text(elements, group.email) {
+        Some(email) => (
+            list.text(elements, group.address_type).unwrap_or_default(),
+            email,
+        ),
+        None => {
+            let entry = list
+                .get(elements, group.entry_id)
+                .and_then(binary_of)
+                .and_then(|id| entry_id::parse(&id))?;
+            let (kind, address) = entry.address();
             (kind.to_string(), address.to_string())
         }
-        _ => return None,
     };
+    let is_exchange = kind.eq_ignore_ascii_case("EX");
+    let companion = group
+        .smtp
+        .filter(|_| is_exchange)
+        .and_then(|id| list.text(elements, id));
     let source = mapper.smtp_of(&kind, &address, companion.as_deref())?;
     let target = mapper.mapping.map(&source)?;
     let rewrite = Rewrite {
@@ -419,10 +473,15 @@ fn rewrite_group(
     if row_wide {
         // Any other string of the row that is the old address (Exchange keeps the
         // legacyExchangeDN in more places than it documents).
+        let lengths: Vec<usize> = rewrite
+            .old
+            .iter()
+            .map(|old| old.encode_utf16().count())
+            .collect();
         for index in range {
             let names_old = elements[index]
                 .as_property()
-                .filter(|property| property.name().is_none())
+                .filter(|property| property.name().is_none() && may_be_one_of(property, &lengths))
                 .and_then(text_of)
                 .is_some_and(|text| rewrite.names_old(&text));
             if names_old {
@@ -441,10 +500,10 @@ fn rewrite_group(
 /// Maps a recipient row. Returns the row's recipient type and its rewrite, if any.
 pub fn map_recipient(
     elements: &mut [Element],
+    list: &PropertyList,
     range: std::ops::Range<usize>,
     mapper: &AddressMapper<'_>,
 ) -> Option<(i32, Rewrite)> {
-    let list = PropertyList::of(elements, range.clone());
     let recipient_type = list
         .get(elements, RECIPIENT_TYPE)
         .and_then(|property| match property.decode().ok()? {
@@ -452,7 +511,7 @@ pub fn map_recipient(
             _ => None,
         })
         .unwrap_or(1);
-    rewrite_group(elements, &list, &RECIPIENT_GROUP, mapper, true, range)
+    rewrite_group(elements, list, &RECIPIENT_GROUP, mapper, true, range)
         .map(|rewrite| (recipient_type, rewrite))
 }
 
@@ -460,14 +519,14 @@ pub fn map_recipient(
 /// display caches). Returns how many addresses it rewrote.
 pub fn map_message(
     elements: &mut [Element],
+    list: &PropertyList,
     range: std::ops::Range<usize>,
     recipients: &[(i32, &Rewrite)],
     mapper: &AddressMapper<'_>,
 ) -> u32 {
-    let list = PropertyList::of(elements, range.clone());
     let mut rewritten = 0u32;
     for group in &MESSAGE_GROUPS {
-        if rewrite_group(elements, &list, group, mapper, false, range.clone()).is_some() {
+        if rewrite_group(elements, list, group, mapper, false, range.clone()).is_some() {
             rewritten += 1;
         }
     }
@@ -477,7 +536,7 @@ pub fn map_message(
             .filter(|(kind, _)| *kind == recipient_type)
             .map(|(_, rewrite)| *rewrite)
             .collect();
-        rewrite_cache(elements, &list, cache, &rows);
+        rewrite_cache(elements, list, cache, &rows);
     }
     let all: Vec<&Rewrite> = recipients.iter().map(|(_, rewrite)| *rewrite).collect();
     for lid in ATTENDEE_STRINGS {
@@ -488,8 +547,8 @@ pub fn map_message(
             }
         }
     }
-    rewritten += map_reply_to(elements, &list, mapper);
-    rewritten += map_contact_slots(elements, &list, mapper);
+    rewritten += map_reply_to(elements, list, mapper);
+    rewritten += map_contact_slots(elements, list, mapper);
     for lid in TASK_PEOPLE {
         let key = (PSETID_TASK, lid);
         if let Some(target) = list

@@ -30,6 +30,8 @@ pub struct OutboundItem {
     elements: Vec<Element>,
     /// Where each element sits, when the stream's structure is sound.
     locations: Option<Vec<Location>>,
+    /// The stream's property lists, indexed once (after the stamp, which moves elements).
+    lists: Option<Vec<(List, PropertyList)>>,
 }
 
 /// Export data that cannot be read, as the error logged for the item.
@@ -67,6 +69,7 @@ impl OutboundItem {
             export,
             elements,
             locations,
+            lists: None,
         })
     }
 
@@ -105,6 +108,7 @@ impl OutboundItem {
             }
         }
         let end = end - old.len();
+        self.lists = None;
         let stamp = Property::new(
             PropTag::new(STAMP_ID, prop_type::STRING),
             Some(PropName::string(
@@ -198,17 +202,18 @@ impl OutboundItem {
 
     /// The `EX` addresses the stream names without an SMTP address beside them, for the source
     /// directory to resolve before [`OutboundItem::map_addresses`].
-    pub fn unresolved_exchange_addresses(&self) -> Vec<String> {
+    pub fn unresolved_exchange_addresses(&mut self) -> Vec<String> {
+        let lists = self.indexed();
         let mut found = Vec::new();
-        for list in self.lists() {
-            let properties = PropertyList::of(&self.elements, list.start..list.end);
+        for (list, properties) in &lists {
             addresses::unresolved_exchange_addresses(
                 &self.elements,
-                &properties,
+                properties,
                 list.recipient,
                 &mut found,
             );
         }
+        self.lists = Some(lists);
         found.sort();
         found.dedup();
         found
@@ -217,28 +222,52 @@ impl OutboundItem {
     /// Rewrites every address the mapping names; returns how many it rewrote. A stream whose
     /// structure is unsound is left as it is.
     pub fn map_addresses(&mut self, mapper: &AddressMapper<'_>) -> u32 {
-        let lists = self.lists();
+        let lists = self.indexed();
         let mut rewritten = 0u32;
         // Recipient rows first, so each message's display caches can follow its rows.
         let mut rows: Vec<(usize, i32, addresses::Rewrite)> = Vec::new();
-        for list in lists.iter().filter(|list| list.recipient) {
-            if let Some((recipient_type, rewrite)) =
-                addresses::map_recipient(&mut self.elements, list.start..list.end, mapper)
-            {
+        for (list, properties) in lists.iter().filter(|(list, _)| list.recipient) {
+            if let Some((recipient_type, rewrite)) = addresses::map_recipient(
+                &mut self.elements,
+                properties,
+                list.start..list.end,
+                mapper,
+            ) {
                 rewritten += 1;
                 rows.push((list.owner, recipient_type, rewrite));
             }
         }
-        for list in lists.iter().filter(|list| !list.recipient) {
+        for (list, properties) in lists.iter().filter(|(list, _)| !list.recipient) {
             let own: Vec<(i32, &addresses::Rewrite)> = rows
                 .iter()
                 .filter(|(owner, _, _)| *owner == list.start)
                 .map(|(_, recipient_type, rewrite)| (*recipient_type, rewrite))
                 .collect();
-            rewritten +=
-                addresses::map_message(&mut self.elements, list.start..list.end, &own, mapper);
+            rewritten += addresses::map_message(
+                &mut self.elements,
+                properties,
+                list.start..list.end,
+                &own,
+                mapper,
+            );
         }
+        self.lists = Some(lists);
         rewritten
+    }
+
+    /// The property lists with their properties indexed, computed once per stamped stream.
+    fn indexed(&mut self) -> Vec<(List, PropertyList)> {
+        match self.lists.take() {
+            Some(lists) => lists,
+            None => self
+                .lists()
+                .into_iter()
+                .map(|list| {
+                    let properties = PropertyList::of(&self.elements, list.start..list.end);
+                    (list, properties)
+                })
+                .collect(),
+        }
     }
 
     /// The export data to upload.
