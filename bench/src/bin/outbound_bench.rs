@@ -55,7 +55,10 @@ fn chunked(segments: Vec<Bytes>) -> ItemData {
             current.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
             if current.len() == 1 << 20 {
-                chunks.push(Bytes::from(std::mem::replace(&mut current, Vec::with_capacity(1 << 20))));
+                chunks.push(Bytes::from(std::mem::replace(
+                    &mut current,
+                    Vec::with_capacity(1 << 20),
+                )));
             }
         }
     }
@@ -98,7 +101,11 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .flat_map(|mailbox| {
             let state = mailbox.lock();
-            state.items.values().map(|item| chunked(encode(item))).collect::<Vec<_>>()
+            state
+                .items
+                .values()
+                .map(|item| chunked(encode(item)))
+                .collect::<Vec<_>>()
         })
         .collect();
     let bytes: usize = exported.iter().map(ItemData::len).sum();
@@ -112,7 +119,10 @@ fn main() -> anyhow::Result<()> {
     println!("\n| mode | items/s | µs per item | MiB/s | addresses rewritten per round |");
     println!("|---|---:|---:|---:|---:|");
     let mapping = mapping();
-    for (name, mapping) in [("stamp", None), ("stamp + recipient mapping", Some(&mapping))] {
+    for (name, mapping) in [
+        ("stamp", None),
+        ("stamp + recipient mapping", Some(&mapping)),
+    ] {
         let started = Instant::now();
         let mut rewritten = 0u64;
         for round in 0..args.rounds {
@@ -140,7 +150,11 @@ fn main() -> anyhow::Result<()> {
         .collect();
     let mut message = Message::of_class("IPM.Note");
     message.set_subject("large");
-    message.set_from(&Address::exchange("Ann Lee", "/o=ExchangeLabs/cn=ann", Some("ann@contoso.com")));
+    message.set_from(&Address::exchange(
+        "Ann Lee",
+        "/o=ExchangeLabs/cn=ann",
+        Some("ann@contoso.com"),
+    ));
     message.add_recipient(&Address::smtp("Bob", "bob@contoso.com"), RecipientType::To);
     message.add_file_attachment("large.bin", "application/octet-stream", Blob::new(segments));
     let data = chunked(encode(&Item::new(1, message, 0)));
@@ -160,7 +174,11 @@ fn main() -> anyhow::Result<()> {
     let shared: usize = out
         .chunks()
         .iter()
-        .filter(|chunk| input.iter().any(|range| range.contains(&(chunk.as_ptr() as usize))))
+        .filter(|chunk| {
+            input
+                .iter()
+                .any(|range| range.contains(&(chunk.as_ptr() as usize)))
+        })
         .map(|chunk| chunk.len())
         .sum();
     println!(

@@ -167,7 +167,10 @@ impl Rewrite {
 /// lookup reads strings, so this avoids the intermediate copies of a full decode).
 pub fn text_of(property: &Property) -> Option<String> {
     let prop_type = property.tag().prop_type();
-    let utf16 = matches!(prop_type, prop_type::STRING | prop_type::STRING_CODE_PAGE_UTF16);
+    let utf16 = matches!(
+        prop_type,
+        prop_type::STRING | prop_type::STRING_CODE_PAGE_UTF16
+    );
     if !utf16 && prop_type != prop_type::STRING8 {
         return match property.decode().ok()? {
             PropValue::CodePageString { bytes, .. } => Some(

@@ -255,3 +255,54 @@ fn unreadable_export_data_is_an_item_error_naming_the_problem() {
     assert_eq!(error.code(), "export_data_corrupt");
     assert!(error.to_string().contains("could not be read"), "{error}");
 }
+
+mod hostile {
+    //! No input makes preparing an item panic: mutated real streams and random bytes.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn prepare_all_the_way(data: &ItemData) {
+        let Ok(mut item) = OutboundItem::read(data) else {
+            return;
+        };
+        item.stamp(ItemKey([7; 16]));
+        let unresolved = item.unresolved_exchange_addresses();
+        let mapping =
+            RecipientMapping::parse(&["@bregawn.sure.vine->@fabrikam.example".to_string()])
+                .expect("valid");
+        let exchange: HashMap<String, String> = unresolved
+            .into_iter()
+            .map(|dn| (dn.to_lowercase(), "someone@bregawn.sure.vine".to_string()))
+            .collect();
+        item.map_addresses(&AddressMapper {
+            mapping: &mapping,
+            exchange: &exchange,
+        });
+        let _ = item.into_data();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn mutated_real_streams_never_panic(
+            flips in proptest::collection::vec((0usize..16_534, any::<u8>()), 1..8),
+            cut in 0usize..16_534,
+        ) {
+            let mut bytes = recorded_export().to_bytes().to_vec();
+            for (at, value) in flips {
+                let at = at % bytes.len();
+                bytes[at] = value;
+            }
+            prepare_all_the_way(&ItemData::from(bytes.clone()));
+            bytes.truncate(cut.max(1));
+            prepare_all_the_way(&ItemData::from(bytes));
+        }
+
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            prepare_all_the_way(&ItemData::from(bytes));
+        }
+    }
+}
