@@ -54,6 +54,10 @@ pub enum ProjectCommand {
         /// The name, with `--from-sim`.
         #[arg(long, default_value = "Simulated migration")]
         name: String,
+        /// Map recipients, e.g. `@contoso.com->@fabrikam.com` (repeatable); added to the
+        /// project file's `recipient_mapping`.
+        #[arg(long = "recipient-mapping", value_name = "EXPRESSION")]
+        recipient_mapping: Vec<String>,
     },
     /// List projects.
     List,
@@ -157,8 +161,9 @@ pub async fn project(args: &ClientArgs, command: ProjectCommand) -> anyhow::Resu
             file,
             from_sim,
             name,
+            recipient_mapping,
         } => {
-            let request = match (file, from_sim) {
+            let mut request = match (file, from_sim) {
                 (Some(file), None) => {
                     let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
                     ProjectFile::read(&file)?.request(&base)?
@@ -177,6 +182,13 @@ pub async fn project(args: &ClientArgs, command: ProjectCommand) -> anyhow::Resu
                 }
                 _ => anyhow::bail!("give --file or --from-sim"),
             };
+            if !recipient_mapping.is_empty() {
+                request
+                    .options
+                    .get_or_insert_with(Default::default)
+                    .recipient_mapping
+                    .extend(recipient_mapping);
+            }
             let project = client
                 .create_project(request)
                 .await

@@ -51,6 +51,25 @@ async fn an_operator_runs_a_migration_from_the_command_line() {
     };
     let owned = |args: &[&str]| args.iter().map(|arg| arg.to_string()).collect::<Vec<_>>();
 
+    let domain_of = |tenant: usize| {
+        let address = &environment.sim.connection.tenants[tenant].mailboxes[0];
+        address.split('@').nth(1).unwrap_or_default().to_string()
+    };
+    let mapping = format!("@{}->@{}", domain_of(0), domain_of(1));
+    let (ok, out, err) = run(owned(&[
+        "project",
+        "create",
+        "--from-sim",
+        connection.to_str().unwrap_or_default(),
+        "--recipient-mapping",
+        "contoso.com=>fabrikam.com",
+    ]))
+    .await;
+    assert!(!ok, "a bad mapping is refused: {out}");
+    assert!(
+        err.contains("options.recipient_mapping[0]") && err.contains("contoso.com=>fabrikam.com"),
+        "the bad expression is named: {err}"
+    );
     let (ok, out, err) = run(owned(&[
         "project",
         "create",
@@ -58,6 +77,8 @@ async fn an_operator_runs_a_migration_from_the_command_line() {
         connection.to_str().unwrap_or_default(),
         "--name",
         "cli",
+        "--recipient-mapping",
+        &mapping,
         "--output",
         "json",
     ]))
@@ -123,6 +144,13 @@ async fn an_operator_runs_a_migration_from_the_command_line() {
     assert_eq!(last["pass_complete"], true);
     assert_eq!(last["mailboxes_by_state"]["completed"], 3);
     assert!(last["counters"]["items_copied"].as_u64().unwrap_or(0) > 0);
+    assert!(
+        last["counters"]["addresses_rewritten"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "the mapping given on the command line was applied: {last}"
+    );
 
     let (ok, out, err) = run(owned(&["status", "--project", &project_id])).await;
     assert!(ok && out.contains("3 completed"), "{out}{err}");

@@ -101,6 +101,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
     sim.faults.connection_reset_rate = args.fault_rate / 2.0;
     sim.record_replies = args.record_replies.clone();
     sim.validate()?;
+    // Refuse a mistyped mapping before seeding anything: the coordinator would
+    // refuse it too, but only after the simulator and workers were started.
+    ferry_core::mapping::RecipientMapping::parse(&args.recipient_mapping)
+        .map_err(|error| anyhow::anyhow!("--recipient-mapping: {error}"))?;
     let options = EnvironmentOptions {
         sim,
         workers: args.workers.max(1),
