@@ -572,3 +572,80 @@ async fn server_version_info_has_exchange_online_form() {
     );
     harness.finish().await;
 }
+
+#[tokio::test]
+async fn find_item_paging_attributes_match_exchange() {
+    let harness = SimHarness::start(test_config(2, 5)).await;
+    let mailbox = empty_mailbox(&harness).await;
+    let folder = create_folders(
+        &harness,
+        &mailbox,
+        &distinguished("inbox"),
+        &["Paged"],
+        None,
+    )
+    .await;
+    let folder = folder_id(&first_folder_id(&folder));
+    // testPaging lists six contacts; six messages page the same way.
+    let messages: String = (1..=6)
+        .map(|n| format!("<t:Message><t:Subject>Paged {n}</t:Subject></t:Message>"))
+        .collect();
+    let created = send(
+        &harness,
+        &mailbox,
+        &format!(r#"<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId>{folder}</m:SavedItemFolderId><m:Items>{messages}</m:Items></m:CreateItem>"#),
+    )
+    .await;
+    assert!(
+        created
+            .response_codes()
+            .iter()
+            .all(|code| code == "NoError"),
+        "{}",
+        created.text
+    );
+    let find = |view: &'static str| {
+        let folder = folder.clone();
+        let (harness, mailbox) = (&harness, &mailbox);
+        async move {
+            send(
+                harness,
+                mailbox,
+                &format!(r#"<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape>{view}<m:ParentFolderIds>{folder}</m:ParentFolderIds></m:FindItem>"#),
+            )
+            .await
+            .xml()
+        }
+    };
+    // Pages of two from offsets 0 and 2, as the recorded client asked.
+    for (view, recording) in [
+        (
+            r#"<m:IndexedPageItemView MaxEntriesReturned="2" Offset="0" BasePoint="Beginning"/>"#,
+            "ContactsAPITest.testPaging.03.FindItemResponse.xml",
+        ),
+        (
+            r#"<m:IndexedPageItemView MaxEntriesReturned="2" Offset="2" BasePoint="Beginning"/>"#,
+            "ContactsAPITest.testPaging.04.FindItemResponse.xml",
+        ),
+    ] {
+        assert_eq!(
+            root_folder_attributes(&find(view).await),
+            root_folder_attributes(&recorded(recording)),
+            "{recording}"
+        );
+    }
+    // Without a view Exchange writes no offset (all 55 such recorded replies).
+    let attribute_names = |root: &Element| -> Vec<Vec<String>> {
+        root_folder_attributes(root)
+            .into_iter()
+            .map(|attrs| attrs.into_iter().map(|(name, _)| name).collect())
+            .collect()
+    };
+    assert_eq!(
+        attribute_names(&find("").await),
+        attribute_names(&recorded(
+            "CalendarTest.testGetCalendarItems.03.FindItemResponse.xml"
+        ))
+    );
+    harness.finish().await;
+}
