@@ -10,36 +10,13 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use ferry_core::mail::MailApi;
 use ferry_core::mapping::RecipientMapping;
-use ferry_core::model::{ItemErrorRecord, MailboxRecord, PassId};
+use ferry_core::model::{ItemErrorRecord, PassId};
 use ferry_core::pacing::{Lane, Repeat};
 use ferry_ews::types::{
     EmailAddress, FolderId, FolderRef, InboxRule, Permission, PermissionUser, RuleValue,
 };
 
 use crate::folders::FolderPair;
-
-/// Source addresses to destination addresses: the project's recipient mapping.
-#[derive(Debug, Clone, Default)]
-pub struct AddressMap(RecipientMapping);
-
-impl AddressMap {
-    /// The map of a project: its mailboxes, and its mapping expressions (checked when the
-    /// project was created; a record whose expressions no longer parse maps its mailboxes only).
-    pub fn new(mailboxes: &[MailboxRecord], expressions: &[String]) -> AddressMap {
-        let expressions = RecipientMapping::parse(expressions).unwrap_or_default();
-        AddressMap(expressions.with_mailboxes(mailboxes.iter().map(|mailbox| {
-            (
-                mailbox.source_address.as_str(),
-                mailbox.destination_address.as_str(),
-            )
-        })))
-    }
-
-    /// The destination address of a source address, if the mapping names it.
-    pub fn get(&self, source: &str) -> Option<String> {
-        self.0.map(source)
-    }
-}
 
 /// Whether a permission set only says what a new folder has anyway (Default and Anonymous, no
 /// rights), so there is nothing to copy.
@@ -52,13 +29,13 @@ fn nothing_to_copy(permissions: &[Permission]) -> bool {
 /// Permissions with user addresses mapped; users not migrated are dropped and returned.
 pub fn map_permissions(
     permissions: &[Permission],
-    addresses: &AddressMap,
+    addresses: &RecipientMapping,
 ) -> (Vec<Permission>, Vec<String>) {
     let mut mapped = Vec::with_capacity(permissions.len());
     let mut dropped = Vec::new();
     for permission in permissions {
         match &permission.user {
-            PermissionUser::User { address, .. } => match addresses.get(address) {
+            PermissionUser::User { address, .. } => match addresses.map(address) {
                 Some(destination) => mapped.push(Permission {
                     user: PermissionUser::User {
                         address: destination,
@@ -77,7 +54,7 @@ pub fn map_permissions(
 /// A rule ready to create at the destination, or why it cannot be.
 pub fn translate_rule(
     rule: &InboxRule,
-    addresses: &AddressMap,
+    addresses: &RecipientMapping,
     folders: &HashMap<String, String>,
 ) -> Result<InboxRule, String> {
     if !rule.unsupported_entries.is_empty() {
@@ -100,7 +77,7 @@ pub fn translate_rule(
                     if let Some(mapped) = address
                         .address
                         .as_deref()
-                        .and_then(|source| addresses.get(source))
+                        .and_then(|source| addresses.map(source))
                     {
                         *address = EmailAddress {
                             name: address.name.clone(),
@@ -134,7 +111,7 @@ pub struct ExtrasCopier<'a> {
     /// The destination mailbox.
     pub destination_address: &'a str,
     /// Address mapping.
-    pub addresses: &'a AddressMap,
+    pub addresses: &'a RecipientMapping,
     /// The pass, for error records.
     pub pass: &'a PassId,
 }
@@ -273,12 +250,13 @@ impl ExtrasCopier<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferry_core::model::{MailboxId, MailboxState, ProjectId};
+    use ferry_core::model::{MailboxId, MailboxRecord, MailboxState, ProjectId};
     use ferry_ews::types::RuleEntry;
 
-    fn addresses() -> AddressMap {
-        AddressMap::new(
-            &[MailboxRecord {
+    fn addresses() -> RecipientMapping {
+        RecipientMapping::parse(&["@partner.example->@fabrikam.com".to_string()])
+            .expect("valid")
+            .with_mailbox_records(&[MailboxRecord {
                 project_id: ProjectId("p".into()),
                 id: MailboxId("m".into()),
                 source_address: "Ann@Contoso.com".into(),
@@ -289,9 +267,7 @@ mod tests {
                 started_at: None,
                 ended_at: None,
                 failure: None,
-            }],
-            &["@partner.example->@fabrikam.com".to_string()],
-        )
+            }])
     }
 
     fn user(address: &str) -> PermissionUser {

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use ferry_core::mail::{MailError, ReceivedRange};
+use ferry_core::mapping::RecipientMapping;
 use ferry_core::model::{
     counter, Counters, ItemErrorRecord, MailboxId, MailboxRecord, MailboxState, PassId, PassKind,
     PassRecord, ProjectId, ProjectRecord, UnitId,
@@ -23,7 +24,7 @@ use tokio::time::Instant;
 
 use crate::coordinator::Coordinator;
 use crate::error::CoordinatorError;
-use crate::extras::{AddressMap, ExtrasCopier};
+use crate::extras::ExtrasCopier;
 use crate::folders::FolderMapper;
 use crate::split::split_folder;
 
@@ -419,10 +420,11 @@ impl Coordinator {
             }
         }
 
-        let addresses = AddressMap::new(
-            &self.store.mailboxes(&project.id).await?,
-            &project.options.recipient_mapping,
-        );
+        // Expressions were checked when the project was created; a record whose expressions
+        // no longer parse maps its mailboxes only.
+        let addresses = RecipientMapping::parse(&project.options.recipient_mapping)
+            .unwrap_or_default()
+            .with_mailbox_records(&self.store.mailboxes(&project.id).await?);
         let mut extras = ExtrasCopier {
             source: source.as_ref(),
             destination: destination.as_ref(),

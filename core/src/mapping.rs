@@ -10,6 +10,8 @@
 
 use std::collections::HashMap;
 
+use crate::model::MailboxRecord;
+
 /// Why a mapping expression was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("recipient mapping '{expression}' is not valid: {problem}")]
@@ -95,6 +97,16 @@ impl RecipientMapping {
                 .insert(source.trim().to_lowercase(), destination.trim().to_string());
         }
         self
+    }
+
+    /// The mapping with a project's mailboxes, each source address to its destination.
+    pub fn with_mailbox_records(self, mailboxes: &[MailboxRecord]) -> RecipientMapping {
+        self.with_mailboxes(mailboxes.iter().map(|mailbox| {
+            (
+                mailbox.source_address.as_str(),
+                mailbox.destination_address.as_str(),
+            )
+        }))
     }
 
     /// Whether any expression was given (item contents are mapped only then).

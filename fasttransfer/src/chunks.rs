@@ -120,6 +120,23 @@ impl Chunks {
         prefix.len() <= self.len && self.slice(..prefix.len()) == *prefix
     }
 
+    /// How many of these bytes lie in the memory of `buffers`, shared rather than copied: what
+    /// shows a large value passed through without a copy.
+    pub fn bytes_within(&self, buffers: &[Bytes]) -> usize {
+        self.chunks
+            .iter()
+            .filter(|chunk| {
+                let start = chunk.as_ptr() as usize;
+                let end = start + chunk.len();
+                buffers.iter().any(|buffer| {
+                    let buffer_start = buffer.as_ptr() as usize;
+                    buffer_start <= start && end <= buffer_start + buffer.len()
+                })
+            })
+            .map(Bytes::len)
+            .sum()
+    }
+
     pub(crate) fn from_parts(chunks: Vec<Bytes>, len: usize) -> Chunks {
         debug_assert_eq!(chunks.iter().map(Bytes::len).sum::<usize>(), len);
         debug_assert!(chunks.iter().all(|chunk| !chunk.is_empty()));

@@ -182,14 +182,8 @@ impl ValueReader<'_> {
         if bytes.len() % 2 != 0 {
             return Err(malformed(self.tag, "odd utf-16 byte length"));
         }
-        let mut units: Vec<u16> = bytes
-            .chunks_exact(2)
-            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-            .collect();
-        if units.last() == Some(&0) {
-            units.pop();
-        }
-        String::from_utf16(&units).map_err(|_| malformed(self.tag, "invalid utf-16"))
+        String::from_utf16(&crate::value::utf16_units(&bytes))
+            .map_err(|_| malformed(self.tag, "invalid utf-16"))
     }
 
     fn string8(&mut self) -> Result<Vec<u8>, FxError> {

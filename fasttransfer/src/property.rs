@@ -7,7 +7,7 @@ use crate::cursor::Cursor;
 use crate::error::FxError;
 use crate::layout;
 use crate::name::PropName;
-use crate::tag::PropTag;
+use crate::tag::{prop_type, PropTag};
 use crate::value::PropValue;
 
 /// A value's exact encoded bytes as they follow the tag (and name) in the stream, length
@@ -116,6 +116,72 @@ impl Property {
     pub fn decode(&self) -> Result<PropValue, FxError> {
         codec::decode(self.tag, &self.value.0)
     }
+
+    /// The text of a string property (`PtypString`, `PtypString8`, a code-page string) without
+    /// its terminator, invalid sequences replaced; `None` for any other type or a value too
+    /// short to hold a length. Read straight from the encoded bytes, without the copies of a
+    /// full decode: a caller looking for addresses reads every string of an item.
+    pub fn text_lossy(&self) -> Option<String> {
+        let prop_type = self.tag.prop_type();
+        let utf16 = matches!(
+            prop_type,
+            prop_type::STRING | prop_type::STRING_CODE_PAGE_UTF16
+        );
+        if !utf16 && prop_type != prop_type::STRING8 {
+            return match self.decode().ok()? {
+                PropValue::CodePageString { bytes, .. } => Some(
+                    String::from_utf8_lossy(bytes.strip_suffix(&[0]).unwrap_or(&bytes))
+                        .into_owned(),
+                ),
+                _ => None,
+            };
+        }
+        let chunks = &self.value.0;
+        let joined;
+        let raw: &[u8] = match chunks.chunks() {
+            [single] => single,
+            _ => {
+                joined = chunks.to_bytes();
+                &joined
+            }
+        };
+        let value = raw.get(4..)?;
+        if !utf16 {
+            return Some(
+                String::from_utf8_lossy(value.strip_suffix(&[0]).unwrap_or(value)).into_owned(),
+            );
+        }
+        let body = value.strip_suffix(&[0, 0]).unwrap_or(value);
+        // Addresses are ASCII: take the low bytes at once when every unit is ASCII.
+        if body
+            .chunks_exact(2)
+            .all(|pair| pair[1] == 0 && pair[0] < 0x80)
+        {
+            let ascii: Vec<u8> = body.iter().step_by(2).copied().collect();
+            return String::from_utf8(ascii).ok();
+        }
+        Some(String::from_utf16_lossy(&crate::value::utf16_units(body)))
+    }
+
+    /// The same property with new text, in the property's own string type (a code page other
+    /// than UTF-16 only for ASCII text); `None` if it is no string property.
+    pub fn with_text(&self, text: &str) -> Option<Property> {
+        let value = match self.tag.prop_type() {
+            prop_type::STRING => PropValue::Unicode(text.to_string()),
+            prop_type::STRING_CODE_PAGE_UTF16 => PropValue::utf16_code_page(text),
+            prop_type::STRING8 => PropValue::String8(text.as_bytes().to_vec()),
+            code_page if code_page & prop_type::CODE_PAGE_FLAG != 0 && text.is_ascii() => {
+                let mut bytes = text.as_bytes().to_vec();
+                bytes.push(0);
+                PropValue::CodePageString {
+                    code_page: code_page & !prop_type::CODE_PAGE_FLAG,
+                    bytes,
+                }
+            }
+            _ => return None,
+        };
+        Property::new(self.tag, self.name.clone(), &value).ok()
+    }
 }
 
 fn check_tag_and_name(tag: PropTag, name: Option<&PropName>) -> Result<(), FxError> {
@@ -138,6 +204,40 @@ mod tests {
     use super::*;
     use crate::name::property_set;
     use crate::tag::{marker, pid};
+
+    #[test]
+    fn text_reads_and_rewrites_every_string_type() {
+        let windows_1252 = PropValue::CodePageString {
+            code_page: 1252,
+            bytes: vec![0],
+        };
+        for (blank, text) in [
+            (PropValue::Unicode(String::new()), "ann@contoso.com"),
+            (PropValue::Unicode(String::new()), "Zoë Ångström"),
+            (PropValue::String8(Vec::new()), "ann@contoso.com"),
+            (PropValue::utf16_code_page(""), "Zoë"),
+            (windows_1252, "ann@contoso.com"),
+        ] {
+            let tag = PropTag::new(0x0037, blank.prop_type().expect("a type"));
+            let blank = Property::new(tag, None, &blank).expect("an empty string");
+            let written = blank.with_text(text).expect("a string type");
+            assert_eq!(written.tag(), tag, "the type is kept");
+            assert_eq!(written.text_lossy().as_deref(), Some(text), "{tag:?}");
+            // Read the same from a value split across chunks, as a socket delivers it.
+            let raw = written.raw().as_chunks();
+            let split = Chunks::from(vec![raw.slice(..3).to_bytes(), raw.slice(3..).to_bytes()]);
+            let split = Property::from_raw(tag, None, split).expect("same bytes");
+            assert_eq!(split.text_lossy().as_deref(), Some(text));
+        }
+        let flag = Property::new(
+            PropTag::new(0x0057, 0x000B),
+            None,
+            &PropValue::Boolean(true),
+        )
+        .expect("boolean");
+        assert_eq!(flag.text_lossy(), None);
+        assert_eq!(flag.with_text("x"), None);
+    }
 
     #[test]
     fn names_must_match_the_id() {

@@ -106,16 +106,7 @@ impl PropValue {
             PropValue::CodePageString {
                 code_page: prop_type::CODE_PAGE_UTF16,
                 bytes,
-            } => {
-                let mut units: Vec<u16> = bytes
-                    .chunks_exact(2)
-                    .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-                    .collect();
-                if units.last() == Some(&0) {
-                    units.pop();
-                }
-                Some(String::from_utf16_lossy(&units))
-            }
+            } => Some(String::from_utf16_lossy(&utf16_units(bytes))),
             _ => None,
         }
     }
@@ -212,6 +203,19 @@ impl PropValue {
             PropValue::MultipleBinary(_) => "multiple binary",
         }
     }
+}
+
+/// The UTF-16 code units of little-endian bytes, without a terminating NUL (an odd last byte is
+/// ignored).
+pub(crate) fn utf16_units(bytes: &[u8]) -> Vec<u16> {
+    let mut units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
+        .collect();
+    if units.last() == Some(&0) {
+        units.pop();
+    }
+    units
 }
 
 #[cfg(test)]

@@ -72,12 +72,7 @@ fn written_streams_share_large_values() {
         .expect("reads");
     let written = encode(&elements);
     assert_eq!(written, stream);
-    let shared: usize = written
-        .chunks()
-        .iter()
-        .filter(|chunk| points_into(chunk, &body))
-        .map(Bytes::len)
-        .sum();
+    let shared = written.bytes_within(&body);
     assert_eq!(shared, 8 * MIB, "every body byte is shared, none copied");
 
     // Framing shares the message the same way.

@@ -5,6 +5,7 @@ The simulator binary comes from FERRY_BIN, else $CARGO_TARGET_DIR/debug/ferry, e
 <repo>/target/debug/ferry.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -100,47 +101,31 @@ class Simulator:
             return ""
 
 
-@pytest.fixture(scope="session")
-def sim(tmp_path_factory):
+@contextlib.contextmanager
+def serving(arguments, workdir, what, timeout_secs):
+    """Runs `ferry <arguments> --connection-file ... --record-replies ...` in `workdir` and yields a
+    `Simulator` once the connection file is written; SIGTERM (then kill) when done."""
     binary = ferry_binary()
     if not binary.exists():
         pytest.fail(
             f"ferry binary not found at {binary}; build it with `cargo build -p ferry-cli` "
             "or point FERRY_BIN at it"
         )
-    workdir = tmp_path_factory.mktemp("ferry-sim")
     connection_file = workdir / "connection.json"
     replies_dir = workdir / "replies"
     replies_dir.mkdir()
-    log_path = workdir / "sim.log"
+    log_path = workdir / f"{arguments[0]}.log"
     log = open(log_path, "wb")
-    process = subprocess.Popen(
-        [
-            str(binary),
-            "sim",
-            "--listen",
-            "127.0.0.1:0",
-            "--connection-file",
-            str(connection_file),
-            "--mailboxes",
-            "6",
-            "--items-median",
-            "40",
-            "--record-replies",
-            str(replies_dir),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
+    command = [str(binary), *arguments, "--connection-file", str(connection_file), "--record-replies", str(replies_dir)]
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         connection = None
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECS
+        deadline = time.monotonic() + timeout_secs
         while connection is None:
             if process.poll() is not None:
-                pytest.fail(f"ferry sim exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
+                pytest.fail(f"ferry {arguments[0]} exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
             if time.monotonic() > deadline:
-                pytest.fail(f"ferry sim wrote no connection file within {STARTUP_TIMEOUT_SECS}s")
+                pytest.fail(f"ferry {arguments[0]} {what} within {timeout_secs}s")
             if connection_file.exists():
                 try:
                     connection = json.loads(connection_file.read_text())
@@ -153,11 +138,18 @@ def sim(tmp_path_factory):
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def sim(tmp_path_factory):
+    arguments = ["sim", "--listen", "127.0.0.1:0", "--mailboxes", "6", "--items-median", "40"]
+    with serving(arguments, tmp_path_factory.mktemp("ferry-sim"), "wrote no connection file", STARTUP_TIMEOUT_SECS) as simulator:
+        yield simulator
 
 
 def fetch_token(tenant):

@@ -10,15 +10,12 @@ created at the destination to a migrated mail is addressed to the sender's desti
 
 import email
 import email.policy
-import json
-import signal
 import subprocess
-import time
 
 import pytest
 from exchangelib import CalendarItem, Contact, Message
 
-from conftest import Simulator, ferry_binary, make_account, validate_script
+from conftest import make_account, serving, validate_script
 
 MAPPING = ["@contoso.com->@fabrikam.com", "@contoso-legacy.com->@fabrikam.com"]
 SOURCE_DOMAINS = ("@contoso.com", "@contoso-legacy.com")
@@ -27,57 +24,14 @@ MIGRATION_TIMEOUT_SECS = 600
 
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("ferry-demo")
-    connection_file = workdir / "connection.json"
-    replies_dir = workdir / "replies"
-    replies_dir.mkdir()
-    log_path = workdir / "demo.log"
-    log = open(log_path, "wb")
-    command = [
-        str(ferry_binary()),
-        "demo",
-        "--mailboxes",
-        "5",
-        "--items-median",
-        "40",
-        "--workers",
-        "2",
-        "--keep-serving",
-        "--connection-file",
-        str(connection_file),
-        "--record-replies",
-        str(replies_dir),
-    ]
+    arguments = ["demo", "--mailboxes", "5", "--items-median", "40", "--workers", "2", "--keep-serving"]
     for expression in MAPPING:
-        command += ["--recipient-mapping", expression]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + MIGRATION_TIMEOUT_SECS
-        connection = None
-        while connection is None:
-            if process.poll() is not None:
-                pytest.fail(f"ferry demo exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"ferry demo did not finish within {MIGRATION_TIMEOUT_SECS}s")
-            if connection_file.exists():
-                try:
-                    connection = json.loads(connection_file.read_text())
-                except ValueError:
-                    connection = None
-            if connection is None:
-                time.sleep(0.2)
-        output = log_path.read_text(errors="replace")
+        arguments += ["--recipient-mapping", expression]
+    # The demo writes the connection file once the migration is done and verified.
+    with serving(arguments, tmp_path_factory.mktemp("ferry-demo"), "did not finish", MIGRATION_TIMEOUT_SECS) as demo:
+        output = demo.log_path.read_text(errors="replace")
         assert "none naming a mapped source mailbox" in output, output
-        yield Simulator(process, connection, replies_dir, log_path)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
+        yield demo
 
 
 def users(migrated, tenant):

@@ -74,6 +74,13 @@ impl AddressBooks {
         store: &dyn Store,
         project: &ProjectRecord,
     ) -> Result<Option<Arc<ProjectAddresses>>, StoreError> {
+        // Only projects that map item addresses are cached, so a fresh entry answers at once.
+        let cached = self.projects().get(&project.id).cloned();
+        if let Some(cached) = &cached {
+            if cached.loaded_at.elapsed() < REFRESH {
+                return Ok(Some(cached.clone()));
+            }
+        }
         // Expressions were checked when the project was created; a record that no longer
         // parses (edited by hand) maps nothing rather than something unintended.
         let Ok(expressions) = RecipientMapping::parse(&project.options.recipient_mapping) else {
@@ -83,19 +90,8 @@ impl AddressBooks {
         if !expressions.maps_items() {
             return Ok(None);
         }
-        let cached = self.projects().get(&project.id).cloned();
-        if let Some(cached) = &cached {
-            if cached.loaded_at.elapsed() < REFRESH {
-                return Ok(Some(cached.clone()));
-            }
-        }
         let mailboxes = store.mailboxes(&project.id).await?;
-        let mapping = expressions.with_mailboxes(mailboxes.iter().map(|mailbox| {
-            (
-                mailbox.source_address.as_str(),
-                mailbox.destination_address.as_str(),
-            )
-        }));
+        let mapping = expressions.with_mailbox_records(&mailboxes);
         let fresh = Arc::new(ProjectAddresses {
             mapping,
             exchange: cached

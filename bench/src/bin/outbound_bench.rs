@@ -65,7 +65,7 @@ fn chunked(segments: Vec<Bytes>) -> ItemData {
     if !current.is_empty() {
         chunks.push(Bytes::from(current));
     }
-    ItemData::from_chunks(chunks)
+    ItemData::from(chunks)
 }
 
 fn mapping() -> RecipientMapping {
@@ -166,21 +166,7 @@ fn main() -> anyhow::Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let peak = ALLOCATOR.peak_usage() - baseline;
     let held = ALLOCATOR.current_usage() - baseline;
-    let input: Vec<std::ops::Range<usize>> = data
-        .chunks()
-        .iter()
-        .map(|chunk| chunk.as_ptr() as usize..chunk.as_ptr() as usize + chunk.len())
-        .collect();
-    let shared: usize = out
-        .chunks()
-        .iter()
-        .filter(|chunk| {
-            input
-                .iter()
-                .any(|range| range.contains(&(chunk.as_ptr() as usize)))
-        })
-        .map(|chunk| chunk.len())
-        .sum();
+    let shared = out.bytes_within(data.chunks());
     println!(
         "\n- a {:.1} MiB item (a {} MiB attachment) in {} chunks of 1 MiB, stamped and mapped ({rewritten} addresses) in {:.2} ms",
         data.len() as f64 / 1048576.0,

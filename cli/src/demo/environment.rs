@@ -200,14 +200,9 @@ impl Environment {
             .add_mailboxes(&project.id, mappings)
             .await?;
         let expressions = RecipientMapping::parse(&project.options.recipient_mapping)?;
-        let mapping = expressions.maps_items().then(|| {
-            expressions.with_mailboxes(mailboxes.iter().map(|mailbox| {
-                (
-                    mailbox.source_address.as_str(),
-                    mailbox.destination_address.as_str(),
-                )
-            }))
-        });
+        let mapping = expressions
+            .maps_items()
+            .then(|| expressions.with_mailbox_records(&mailboxes));
         Ok(DemoProject {
             id: project.id,
             mailboxes,

@@ -332,7 +332,7 @@ impl ChunkedOutput {
         if !self.current.is_empty() {
             self.done.push(self.current.freeze());
         }
-        ItemData::from_chunks(self.done)
+        ItemData::from(self.done)
     }
 }
 

@@ -60,7 +60,6 @@ pub fn find_folder(
         }
     };
     let view = request.child("IndexedPageFolderView");
-    let indexed = view.is_some();
     let paging =
         Paging::parse(view, ctx.sim.config.limits.max_page_size).map_err(SoapFault::from)?;
     let restriction = request
@@ -102,19 +101,7 @@ pub fn find_folder(
             .collect();
         let page = paging.select(matching.len());
         success_start(writer, "m:FindFolderResponseMessage");
-        let next_offset = page.next_offset.to_string();
-        let total = matching.len().to_string();
-        let mut attrs = Vec::with_capacity(3);
-        // Exchange writes the offset of the next page only for an indexed view.
-        if indexed {
-            attrs.push(("IndexedPagingOffset", next_offset.as_str()));
-        }
-        attrs.push(("TotalItemsInView", total.as_str()));
-        attrs.push((
-            "IncludesLastItemInRange",
-            if page.includes_last { "true" } else { "false" },
-        ));
-        writer.open("m:RootFolder", &attrs);
+        page.open_root_folder(writer);
         writer.open("t:Folders", &[]);
         for seq in &matching[page.start..page.end] {
             write_folder(ctx, &state, &state.folders[seq], &shape, writer);

@@ -14,10 +14,8 @@ use crate::mime::clean_text;
 use crate::mime::import::message_from_mime;
 use crate::model::address::{set_contact_email, Address};
 use crate::model::item::default_class_for_element;
-use crate::model::tags::{lid, tag, PSETID_APPOINTMENT, PSETID_TASK};
-use crate::model::{
-    ExtendedProperty, Item, MailboxState, Message, PropValue, PropertyKey, RecipientType,
-};
+use crate::model::tags::{appointment_key, lid, tag, task_key};
+use crate::model::{ExtendedProperty, Item, MailboxState, Message, PropValue, RecipientType};
 use crate::time::parse_ews;
 use crate::xml::Element;
 
@@ -151,10 +149,6 @@ fn response_to(
 
 /// Applies the properties a client set explicitly on a created item.
 fn apply_properties(message: &mut Message, element: &Element) -> Result<(), EwsError> {
-    let appointment = |id: u32| PropertyKey::NamedId {
-        set: PSETID_APPOINTMENT,
-        id,
-    };
     for child in &element.children {
         match child.name.as_str() {
             "Subject" => message.set_subject(&clean_text(child.text.trim())),
@@ -207,19 +201,19 @@ fn apply_properties(message: &mut Message, element: &Element) -> Result<(), EwsE
             }
             "BccRecipients" | "Resources" => add_recipients(message, child, RecipientType::Bcc),
             "Start" => message.set(
-                appointment(lid::APPOINTMENT_START_WHOLE),
+                appointment_key(lid::APPOINTMENT_START_WHOLE),
                 PropValue::unix_time(parse_time(child)?),
             ),
             "End" => message.set(
-                appointment(lid::APPOINTMENT_END_WHOLE),
+                appointment_key(lid::APPOINTMENT_END_WHOLE),
                 PropValue::unix_time(parse_time(child)?),
             ),
             "Location" => message.set(
-                appointment(lid::LOCATION),
+                appointment_key(lid::LOCATION),
                 PropValue::text(child.text.clone()),
             ),
             "IsAllDayEvent" => message.set(
-                appointment(lid::APPOINTMENT_SUB_TYPE),
+                appointment_key(lid::APPOINTMENT_SUB_TYPE),
                 PropValue::Boolean(child.trimmed_text() == "true"),
             ),
             "GivenName" => message.set_tagged(tag::GIVEN_NAME, PropValue::text(child.text.clone())),
@@ -246,10 +240,7 @@ fn apply_properties(message: &mut Message, element: &Element) -> Result<(), EwsE
                 }
             }
             "DueDate" => message.set(
-                PropertyKey::NamedId {
-                    set: PSETID_TASK,
-                    id: lid::TASK_DUE_DATE,
-                },
+                task_key(lid::TASK_DUE_DATE),
                 PropValue::unix_time(parse_time(child)?),
             ),
             _ => {}

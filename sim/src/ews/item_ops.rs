@@ -46,8 +46,10 @@ pub fn find_item(
             .into());
         }
     }
-    let view = request.child("IndexedPageItemView");
-    let paging = Paging::parse(view, ctx.sim.config.limits.max_page_size)?;
+    let paging = Paging::parse(
+        request.child("IndexedPageItemView"),
+        ctx.sim.config.limits.max_page_size,
+    )?;
     let restriction = request
         .child("Restriction")
         .map(Restriction::parse::<Item>)
@@ -93,19 +95,7 @@ pub fn find_item(
         sort.apply(&mut matching);
         let page = paging.select(matching.len());
         success_start(writer, "m:FindItemResponseMessage");
-        let next_offset = page.next_offset.to_string();
-        let total = matching.len().to_string();
-        let mut attrs = Vec::with_capacity(3);
-        // As in FindFolder: Exchange writes the next page's offset only for an indexed view.
-        if view.is_some() {
-            attrs.push(("IndexedPagingOffset", next_offset.as_str()));
-        }
-        attrs.push(("TotalItemsInView", total.as_str()));
-        attrs.push((
-            "IncludesLastItemInRange",
-            if page.includes_last { "true" } else { "false" },
-        ));
-        writer.open("m:RootFolder", &attrs);
+        page.open_root_folder(writer);
         writer.open("t:Items", &[]);
         for item in &matching[page.start..page.end] {
             write_item(ctx, &state, item, &shape, writer);

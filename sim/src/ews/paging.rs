@@ -1,7 +1,7 @@
 //! Indexed paging (`IndexedPageItemView`, `IndexedPageFolderView`).
 
 use super::soap::EwsError;
-use crate::xml::Element;
+use crate::xml::{Element, XmlWriter};
 
 /// A requested page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,6 +12,8 @@ pub struct Paging {
     pub offset: usize,
     /// Whether the offset counts from the end.
     pub from_end: bool,
+    /// Whether the request had a view (Exchange then writes the next page's offset).
+    pub indexed: bool,
 }
 
 /// The page a view selects, and what the reply says about it.
@@ -25,6 +27,10 @@ pub struct Page {
     pub next_offset: usize,
     /// `IncludesLastItemInRange`.
     pub includes_last: bool,
+    /// `TotalItemsInView`: entries in the whole result.
+    pub total: usize,
+    /// Whether `IndexedPagingOffset` is written: only for an indexed view, as Exchange does.
+    pub indexed: bool,
 }
 
 impl Paging {
@@ -35,6 +41,7 @@ impl Paging {
                 max_entries: page_limit,
                 offset: 0,
                 from_end: false,
+                indexed: false,
             });
         };
         let number = |name: &str, default: usize| -> Result<usize, EwsError> {
@@ -69,6 +76,7 @@ impl Paging {
             max_entries: max_entries.min(page_limit),
             offset: number("Offset", 0)?,
             from_end,
+            indexed: true,
         })
     }
 
@@ -82,6 +90,8 @@ impl Paging {
                 end,
                 next_offset: total - start,
                 includes_last: start == 0,
+                total,
+                indexed: self.indexed,
             }
         } else {
             let start = self.offset.min(total);
@@ -91,8 +101,28 @@ impl Paging {
                 end,
                 next_offset: end,
                 includes_last: end == total,
+                total,
+                indexed: self.indexed,
             }
         }
+    }
+}
+
+impl Page {
+    /// Opens the reply's `m:RootFolder` with the paging attributes Exchange writes.
+    pub fn open_root_folder(&self, writer: &mut XmlWriter) {
+        let next_offset = self.next_offset.to_string();
+        let total = self.total.to_string();
+        let mut attrs = Vec::with_capacity(3);
+        if self.indexed {
+            attrs.push(("IndexedPagingOffset", next_offset.as_str()));
+        }
+        attrs.push(("TotalItemsInView", total.as_str()));
+        attrs.push((
+            "IncludesLastItemInRange",
+            if self.includes_last { "true" } else { "false" },
+        ));
+        writer.open("m:RootFolder", &attrs);
     }
 }
 
@@ -138,6 +168,7 @@ mod tests {
             max_entries: 10,
             offset: 5,
             from_end: true,
+            indexed: true,
         };
         let page = paging.select(30);
         assert_eq!((page.start, page.end), (15, 25));

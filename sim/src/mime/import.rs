@@ -11,7 +11,7 @@ use mail_parser::{MessageParser, MimeHeaders};
 use super::calendar::{global_object_id, parse_card, parse_event};
 use super::clean_text;
 use crate::model::address::{set_contact_email, Address};
-use crate::model::tags::{lid, tag, PSETID_APPOINTMENT, PSETID_MEETING};
+use crate::model::tags::{appointment_key, lid, meeting_key, tag};
 use crate::model::{Blob, Message, PropValue, PropertyKey, RecipientType};
 
 /// How deep nested messages are converted; deeper ones stay file attachments.
@@ -167,40 +167,30 @@ pub fn apply_event(message: &mut Message, calendar: &str) {
     let Some(start) = event.start else {
         return;
     };
-    let appointment = |id: u32| PropertyKey::NamedId {
-        set: PSETID_APPOINTMENT,
-        id,
-    };
     message.set(
-        appointment(lid::APPOINTMENT_START_WHOLE),
+        appointment_key(lid::APPOINTMENT_START_WHOLE),
         PropValue::unix_time(start),
     );
     message.set(
-        appointment(lid::APPOINTMENT_END_WHOLE),
+        appointment_key(lid::APPOINTMENT_END_WHOLE),
         PropValue::unix_time(event.end.unwrap_or(start + 3600)),
     );
     message.set(
-        appointment(lid::LOCATION),
+        appointment_key(lid::LOCATION),
         PropValue::text(clean_text(&event.location)),
     );
     message.set(
-        appointment(lid::RECURRING),
+        appointment_key(lid::RECURRING),
         PropValue::Boolean(event.recurring),
     );
     message.set(
-        appointment(lid::APPOINTMENT_SUB_TYPE),
+        appointment_key(lid::APPOINTMENT_SUB_TYPE),
         PropValue::Boolean(event.all_day),
     );
     if !event.uid.is_empty() {
         let id = global_object_id(&event.uid);
         for lid in [lid::GLOBAL_OBJECT_ID, lid::CLEAN_GLOBAL_OBJECT_ID] {
-            message.set(
-                PropertyKey::NamedId {
-                    set: PSETID_MEETING,
-                    id: lid,
-                },
-                PropValue::binary(id.clone()),
-            );
+            message.set(meeting_key(lid), PropValue::binary(id.clone()));
         }
     }
     if let Some((name, address)) = &event.organizer {

@@ -12,7 +12,7 @@ use bytes::{Bytes, BytesMut};
 use super::calendar::{escape, format_date, format_time, uid_of};
 use crate::model::address::contact_emails;
 use crate::model::recurrence;
-use crate::model::tags::{lid, tag, PSETID_APPOINTMENT, PSETID_MEETING};
+use crate::model::tags::{appointment_key, lid, meeting_key, tag};
 use crate::model::{Address, Item, Message, PropValue, PropertyKey, RecipientType};
 
 /// Raw bytes per base64 line (76 characters).
@@ -274,12 +274,7 @@ fn body(message: &Message, out: &mut Output) {
 
 /// The `VCALENDAR` of a calendar item or meeting message; `None` for other items.
 fn calendar_part(message: &Message, directory: &Directory<'_>) -> Option<String> {
-    let appointment = |id: u32| {
-        message.get(&PropertyKey::NamedId {
-            set: PSETID_APPOINTMENT,
-            id,
-        })
-    };
+    let appointment = |id: u32| message.get(&appointment_key(id));
     let start = appointment(lid::APPOINTMENT_START_WHOLE)?.as_unix_time()?;
     let end = appointment(lid::APPOINTMENT_END_WHOLE)
         .and_then(PropValue::as_unix_time)
@@ -288,10 +283,7 @@ fn calendar_part(message: &Message, directory: &Directory<'_>) -> Option<String>
         .and_then(PropValue::as_bool)
         .unwrap_or(false);
     let uid = message
-        .get(&PropertyKey::NamedId {
-            set: PSETID_MEETING,
-            id: lid::GLOBAL_OBJECT_ID,
-        })
+        .get(&meeting_key(lid::GLOBAL_OBJECT_ID))
         .and_then(PropValue::as_blob)
         .map(|blob| uid_of(&blob.to_bytes()))
         .unwrap_or_default();

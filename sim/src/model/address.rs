@@ -7,7 +7,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 use super::message::{Message, PropertyBag, Recipient, RecipientType};
 use super::props::PropertyKey;
-use super::tags::{lid, tag, PSETID_ADDRESS, PSETID_TASK};
+use super::tags::{lid, tag, task_key, PSETID_ADDRESS, PSETID_APPOINTMENT, PSETID_TASK};
 use super::value::PropValue;
 
 /// The provider of one-off entry ids.
@@ -281,10 +281,7 @@ fn collect(message: &Message, prefix: &str, found: &mut Vec<AddressUse>) {
         ("task_owner", lid::TASK_OWNER),
         ("task_delegator", lid::TASK_LAST_DELEGATE),
     ] {
-        let key = PropertyKey::NamedId {
-            set: PSETID_TASK,
-            id,
-        };
+        let key = task_key(id);
         if let Some(name) = message.get(&key).and_then(PropValue::as_text) {
             push(
                 format!("{prefix}{role}"),
@@ -337,7 +334,7 @@ pub fn is_address_property(key: &PropertyKey) -> bool {
                 lid::TASK_OWNER | lid::TASK_ASSIGNER | lid::TASK_LAST_DELEGATE
             )
         }
-        PropertyKey::NamedId { set, id } if *set == super::tags::PSETID_APPOINTMENT => {
+        PropertyKey::NamedId { set, id } if *set == PSETID_APPOINTMENT => {
             // PidLidAllAttendeesString, PidLidToAttendeesString, PidLidCcAttendeesString.
             matches!(*id, 0x8238 | 0x823B | 0x823C)
         }

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use super::address::{contact_emails, is_address_property, Address, SENDER, SENT_REPRESENTING};
 use super::message::{Message, RecipientType};
 use super::props::{ExtendedProperty, PropertyKey};
-use super::tags::{keywords, lid, tag, PSETID_APPOINTMENT, PSETID_MEETING, PSETID_TASK};
+use super::tags::{appointment_key, keywords, lid, meeting_key, tag, task_key};
 use super::value::PropValue;
 
 /// `MSGFLAG_READ`.
@@ -237,19 +237,11 @@ impl Item {
 
     /// The calendar view, for calendar items and meeting messages.
     pub fn appointment(&self) -> Option<AppointmentView> {
-        let named = |id: u32| {
-            self.message.get(&PropertyKey::NamedId {
-                set: PSETID_APPOINTMENT,
-                id,
-            })
-        };
+        let named = |id: u32| self.message.get(&appointment_key(id));
         let start = named(lid::APPOINTMENT_START_WHOLE)?.as_unix_time()?;
         let uid = self
             .message
-            .get(&PropertyKey::NamedId {
-                set: PSETID_MEETING,
-                id: lid::GLOBAL_OBJECT_ID,
-            })
+            .get(&meeting_key(lid::GLOBAL_OBJECT_ID))
             .and_then(PropValue::as_blob)
             .map(|blob| hex::encode_upper(blob.to_bytes()))
             .unwrap_or_default();
@@ -286,12 +278,7 @@ impl Item {
 
     /// The task view.
     pub fn task(&self) -> TaskView {
-        let named = |id: u32| {
-            self.message.get(&PropertyKey::NamedId {
-                set: PSETID_TASK,
-                id,
-            })
-        };
+        let named = |id: u32| self.message.get(&task_key(id));
         let status = match named(lid::TASK_STATUS).and_then(PropValue::as_i64) {
             Some(1) => "InProgress",
             Some(2) => "Completed",

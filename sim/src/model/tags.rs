@@ -219,6 +219,8 @@ pub mod lid {
     pub const RESPONSE_STATUS: u32 = 0x8218;
     /// `PidLidRecurring`.
     pub const RECURRING: u32 = 0x8223;
+    /// `PidLidExceptionReplaceTime`.
+    pub const EXCEPTION_REPLACE_TIME: u32 = 0x8228;
     /// `PidLidGlobalObjectId` (`PSETID_Meeting`).
     pub const GLOBAL_OBJECT_ID: u32 = 0x0003;
     /// `PidLidCleanGlobalObjectId` (`PSETID_Meeting`).
@@ -249,14 +251,24 @@ pub mod lid {
     pub const TASK_LAST_DELEGATE: u32 = 0x8125;
 }
 
-/// A tagged property's key.
-pub fn tagged(id: u16) -> PropertyKey {
-    PropertyKey::Tag(id)
-}
-
 /// A named property's key by long id.
 pub fn named(set: Uuid, id: u32) -> PropertyKey {
     PropertyKey::NamedId { set, id }
+}
+
+/// A `PSETID_Appointment` property's key (`lid::APPOINTMENT_*`, `LOCATION`, ...).
+pub fn appointment_key(id: u32) -> PropertyKey {
+    named(PSETID_APPOINTMENT, id)
+}
+
+/// A `PSETID_Meeting` property's key (`lid::GLOBAL_OBJECT_ID`, ...).
+pub fn meeting_key(id: u32) -> PropertyKey {
+    named(PSETID_MEETING, id)
+}
+
+/// A `PSETID_Task` property's key (`lid::TASK_*`, ...).
+pub fn task_key(id: u32) -> PropertyKey {
+    named(PSETID_TASK, id)
 }
 
 /// A named property's key by string name.

@@ -13,7 +13,7 @@ use crate::mime::calendar::global_object_id;
 use crate::model::address::{set_contact_email, Address};
 use crate::model::props::distinguished_set;
 use crate::model::recurrence::{Exception, Pattern};
-use crate::model::tags::{lid, tag, PSETID_APPOINTMENT, PSETID_MEETING, PSETID_TASK};
+use crate::model::tags::{appointment_key, lid, meeting_key, tag, task_key};
 use crate::model::{Item, Message, PropValue, PropertyKey, RecipientType};
 
 /// `MSGFLAG_READ`, `MSGFLAG_UNSENT`, `MSGFLAG_FROMME`.
@@ -148,37 +148,27 @@ impl ItemFactory<'_> {
         message.set_from(&organizer);
         message.set_tagged(tag::MESSAGE_FLAGS, PropValue::Long(READ));
         message.set_body_text(&format!("{subject}\r\n\r\nAgenda to follow."));
-        let appointment = |id: u32| PropertyKey::NamedId {
-            set: PSETID_APPOINTMENT,
-            id,
-        };
         message.set(
-            appointment(lid::APPOINTMENT_START_WHOLE),
+            appointment_key(lid::APPOINTMENT_START_WHOLE),
             PropValue::unix_time(start),
         );
         message.set(
-            appointment(lid::APPOINTMENT_END_WHOLE),
+            appointment_key(lid::APPOINTMENT_END_WHOLE),
             PropValue::unix_time(end),
         );
-        message.set(appointment(lid::LOCATION), PropValue::text(location));
+        message.set(appointment_key(lid::LOCATION), PropValue::text(location));
         message.set(
-            appointment(lid::APPOINTMENT_SUB_TYPE),
+            appointment_key(lid::APPOINTMENT_SUB_TYPE),
             PropValue::Boolean(is_all_day),
         );
-        message.set(appointment(lid::BUSY_STATUS), PropValue::Long(2));
+        message.set(appointment_key(lid::BUSY_STATUS), PropValue::Long(2));
         let uid = format!(
             "040000008200E00074C5B7101A82E008{:032X}",
             rng.random::<u128>()
         );
         let object_id = global_object_id(&uid);
         for id in [lid::GLOBAL_OBJECT_ID, lid::CLEAN_GLOBAL_OBJECT_ID] {
-            message.set(
-                PropertyKey::NamedId {
-                    set: PSETID_MEETING,
-                    id,
-                },
-                PropValue::binary(object_id.clone()),
-            );
+            message.set(meeting_key(id), PropValue::binary(object_id.clone()));
         }
         let is_meeting = rng.random_bool(0.7);
         if is_meeting {
@@ -202,16 +192,19 @@ impl ItemFactory<'_> {
             }
             let state = if organised_by_owner { 0x1 } else { 0x3 };
             message.set(
-                appointment(lid::APPOINTMENT_STATE_FLAGS),
+                appointment_key(lid::APPOINTMENT_STATE_FLAGS),
                 PropValue::Long(state),
             );
             message.set(
-                appointment(lid::RESPONSE_STATUS),
+                appointment_key(lid::RESPONSE_STATUS),
                 PropValue::Long(if organised_by_owner { 1 } else { 3 }),
             );
         }
         let recurring = rng.random_bool(0.2);
-        message.set(appointment(lid::RECURRING), PropValue::Boolean(recurring));
+        message.set(
+            appointment_key(lid::RECURRING),
+            PropValue::Boolean(recurring),
+        );
         if recurring {
             self.make_series(rng, &mut message, start, end, subject);
         }
@@ -283,39 +276,32 @@ impl ItemFactory<'_> {
             pattern.exceptions.push(exception);
         }
         message.set(
-            PropertyKey::NamedId {
-                set: PSETID_APPOINTMENT,
-                id: lid::APPOINTMENT_RECUR,
-            },
+            appointment_key(lid::APPOINTMENT_RECUR),
             PropValue::binary(pattern.encode()),
         );
     }
 
     fn add_exception(&self, rng: &mut ChaCha8Rng, series: &mut Message, exception: &Exception) {
-        let appointment = |id: u32| PropertyKey::NamedId {
-            set: PSETID_APPOINTMENT,
-            id,
-        };
         let mut occurrence =
             Message::of_class("IPM.OLE.CLASS.{00061055-0000-0000-C000-000000000046}");
         if let Some(subject) = &exception.subject {
             occurrence.set_subject(subject);
         }
         occurrence.set(
-            appointment(lid::APPOINTMENT_START_WHOLE),
+            appointment_key(lid::APPOINTMENT_START_WHOLE),
             PropValue::unix_time(exception.start),
         );
         occurrence.set(
-            appointment(lid::APPOINTMENT_END_WHOLE),
+            appointment_key(lid::APPOINTMENT_END_WHOLE),
             PropValue::unix_time(exception.end),
         );
-        // PidLidExceptionReplaceTime: the occurrence this one replaces.
+        // The occurrence this one replaces.
         occurrence.set(
-            appointment(0x8228),
+            appointment_key(lid::EXCEPTION_REPLACE_TIME),
             PropValue::unix_time(exception.original_start),
         );
         if let Some(location) = &exception.location {
-            occurrence.set(appointment(lid::LOCATION), PropValue::text(location));
+            occurrence.set(appointment_key(lid::LOCATION), PropValue::text(location));
         }
         for recipient in &series.recipients {
             occurrence.recipients.push(recipient.clone());
@@ -359,16 +345,12 @@ impl ItemFactory<'_> {
             tag::INTERNET_MESSAGE_ID,
             PropValue::text(&common.message_id),
         );
-        let appointment = |id: u32| PropertyKey::NamedId {
-            set: PSETID_APPOINTMENT,
-            id,
-        };
         message.set(
-            appointment(lid::APPOINTMENT_START_WHOLE),
+            appointment_key(lid::APPOINTMENT_START_WHOLE),
             PropValue::unix_time(start),
         );
         message.set(
-            appointment(lid::APPOINTMENT_END_WHOLE),
+            appointment_key(lid::APPOINTMENT_END_WHOLE),
             PropValue::unix_time(start + 3600),
         );
         let uid = format!(
@@ -376,10 +358,7 @@ impl ItemFactory<'_> {
             rng.random::<u128>()
         );
         message.set(
-            PropertyKey::NamedId {
-                set: PSETID_MEETING,
-                id: lid::GLOBAL_OBJECT_ID,
-            },
+            meeting_key(lid::GLOBAL_OBJECT_ID),
             PropValue::binary(global_object_id(&uid)),
         );
         Item::new(common.folder, message, common.received)
@@ -452,30 +431,29 @@ impl ItemFactory<'_> {
         message.set_times(common.received, common.received);
         message.set_tagged(tag::MESSAGE_FLAGS, PropValue::Long(READ));
         message.set_body_text("Task notes.");
-        let task = |id: u32| PropertyKey::NamedId {
-            set: PSETID_TASK,
-            id,
-        };
-        message.set(task(lid::TASK_STATUS), PropValue::Long(status));
-        message.set(task(lid::PERCENT_COMPLETE), PropValue::Double(percent));
+        message.set(task_key(lid::TASK_STATUS), PropValue::Long(status));
+        message.set(task_key(lid::PERCENT_COMPLETE), PropValue::Double(percent));
         if rng.random_bool(0.8) {
             let due = common.received + 86_400 * rng.random_range(1..30);
-            message.set(task(lid::TASK_DUE_DATE), PropValue::unix_time(due));
+            message.set(task_key(lid::TASK_DUE_DATE), PropValue::unix_time(due));
         }
         let assigned = !self.colleagues.is_empty() && rng.random_bool(0.3);
         if assigned {
             // An assigned task names its owner as the assigner typed them: an address.
             let delegator = self.colleagues.choose(rng).cloned();
-            message.set(task(lid::TASK_OWNER), PropValue::text(&self.owner.smtp));
+            message.set(task_key(lid::TASK_OWNER), PropValue::text(&self.owner.smtp));
             if let Some(delegator) = delegator {
                 message.set(
-                    task(lid::TASK_LAST_DELEGATE),
+                    task_key(lid::TASK_LAST_DELEGATE),
                     PropValue::text(&delegator.name),
                 );
-                message.set(task(lid::TASK_ASSIGNER), PropValue::text(&delegator.smtp));
+                message.set(
+                    task_key(lid::TASK_ASSIGNER),
+                    PropValue::text(&delegator.smtp),
+                );
             }
         } else {
-            message.set(task(lid::TASK_OWNER), PropValue::text(&self.owner.name));
+            message.set(task_key(lid::TASK_OWNER), PropValue::text(&self.owner.name));
         }
         Item::new(common.folder, message, common.received)
     }

@@ -163,52 +163,6 @@ impl Rewrite {
     }
 }
 
-/// The text of a string property, read straight from its encoded value (every address
-/// lookup reads strings, so this avoids the intermediate copies of a full decode).
-pub fn text_of(property: &Property) -> Option<String> {
-    let prop_type = property.tag().prop_type();
-    let utf16 = matches!(
-        prop_type,
-        prop_type::STRING | prop_type::STRING_CODE_PAGE_UTF16
-    );
-    if !utf16 && prop_type != prop_type::STRING8 {
-        return match property.decode().ok()? {
-            PropValue::CodePageString { bytes, .. } => Some(
-                String::from_utf8_lossy(bytes.strip_suffix(&[0]).unwrap_or(&bytes)).into_owned(),
-            ),
-            _ => None,
-        };
-    }
-    let chunks = property.raw().as_chunks();
-    let joined;
-    let raw: &[u8] = match chunks.chunks() {
-        [single] => single,
-        _ => {
-            joined = chunks.to_bytes();
-            &joined
-        }
-    };
-    let value = raw.get(4..)?;
-    if utf16 {
-        let body = value.strip_suffix(&[0, 0]).unwrap_or(value);
-        // Addresses are ASCII: take the low bytes at once when every unit is ASCII.
-        if body
-            .chunks_exact(2)
-            .all(|pair| pair[1] == 0 && pair[0] < 0x80)
-        {
-            let ascii: Vec<u8> = body.iter().step_by(2).copied().collect();
-            return String::from_utf8(ascii).ok();
-        }
-        let units: Vec<u16> = body
-            .chunks_exact(2)
-            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]))
-            .collect();
-        Some(String::from_utf16_lossy(&units))
-    } else {
-        Some(String::from_utf8_lossy(value.strip_suffix(&[0]).unwrap_or(value)).into_owned())
-    }
-}
-
 /// Whether a string property's encoded length fits one of `lengths` (UTF-16 units of the texts
 /// looked for, terminator excluded): a cheap test before reading the text.
 fn may_be_one_of(property: &Property, lengths: &[usize]) -> bool {
@@ -220,25 +174,6 @@ fn may_be_one_of(property: &Property, lengths: &[usize]) -> bool {
         prop_type::STRING8 => lengths.iter().any(|units| encoded == units + 1),
         _ => false,
     }
-}
-
-/// A string property with new text, in the property's own string type.
-fn with_text(property: &Property, text: &str) -> Option<Property> {
-    let value = match property.tag().prop_type() {
-        prop_type::STRING => PropValue::Unicode(text.to_string()),
-        prop_type::STRING_CODE_PAGE_UTF16 => PropValue::utf16_code_page(text),
-        prop_type::STRING8 => PropValue::String8(text.as_bytes().to_vec()),
-        code_page if code_page & prop_type::CODE_PAGE_FLAG != 0 && text.is_ascii() => {
-            let mut bytes = text.as_bytes().to_vec();
-            bytes.push(0);
-            PropValue::CodePageString {
-                code_page: code_page & !prop_type::CODE_PAGE_FLAG,
-                bytes,
-            }
-        }
-        _ => return None,
-    };
-    Property::new(property.tag(), property.name().cloned(), &value).ok()
 }
 
 /// A binary property with new bytes.
@@ -300,7 +235,7 @@ impl PropertyList {
     }
 
     fn text(&self, elements: &[Element], id: u16) -> Option<String> {
-        self.get(elements, id).and_then(text_of)
+        self.get(elements, id).and_then(Property::text_lossy)
     }
 
     fn set(
@@ -333,7 +268,7 @@ impl PropertyList {
         self.named
             .get(&key)
             .and_then(|index| elements[*index].as_property())
-            .and_then(text_of)
+            .and_then(Property::text_lossy)
     }
 }
 
@@ -446,10 +381,10 @@ fn rewrite_group(
         .filter(|name| !rewrite.names_old(name))
         .unwrap_or_else(|| rewrite.target.clone());
     let target = rewrite.target.clone();
-    list.set(elements, group.address_type, |p| with_text(p, "SMTP"));
-    list.set(elements, group.email, |p| with_text(p, &target));
+    list.set(elements, group.address_type, |p| p.with_text("SMTP"));
+    list.set(elements, group.email, |p| p.with_text(&target));
     if let Some(id) = group.smtp {
-        list.set(elements, id, |p| with_text(p, &target));
+        list.set(elements, id, |p| p.with_text(&target));
     }
     let one_off = entry_id::one_off(&name, &target);
     list.set(elements, group.entry_id, |p| {
@@ -470,7 +405,7 @@ fn rewrite_group(
             .text(elements, *id)
             .is_some_and(|text| rewrite.names_old(&text));
         if names_old {
-            list.set(elements, *id, |p| with_text(p, &target));
+            list.set(elements, *id, |p| p.with_text(&target));
         }
     }
     if row_wide {
@@ -485,12 +420,12 @@ fn rewrite_group(
             let names_old = elements[index]
                 .as_property()
                 .filter(|property| property.name().is_none() && may_be_one_of(property, &lengths))
-                .and_then(text_of)
+                .and_then(Property::text_lossy)
                 .is_some_and(|text| rewrite.names_old(&text));
             if names_old {
                 if let Some(rewritten) = elements[index]
                     .as_property()
-                    .and_then(|p| with_text(p, &target))
+                    .and_then(|p| p.with_text(&target))
                 {
                     elements[index] = Element::Property(rewritten);
                 }
@@ -546,7 +481,7 @@ pub fn map_message(
         let key = (PSETID_APPOINTMENT, lid);
         if let Some(text) = list.named_text(elements, key) {
             if let Some(replaced) = replace_tokens(&text, &all) {
-                list.set_named(elements, key, |p| with_text(p, &replaced));
+                list.set_named(elements, key, |p| p.with_text(&replaced));
             }
         }
     }
@@ -559,7 +494,7 @@ pub fn map_message(
             .filter(|text| text.contains('@'))
             .and_then(|text| mapper.mapping.map(&text))
         {
-            list.set_named(elements, key, |p| with_text(p, &target));
+            list.set_named(elements, key, |p| p.with_text(&target));
             rewritten += 1;
         }
     }
@@ -572,7 +507,7 @@ fn rewrite_cache(elements: &mut [Element], list: &PropertyList, id: u16, rows: &
     }
     if let Some(text) = list.text(elements, id) {
         if let Some(replaced) = replace_tokens(&text, rows) {
-            list.set(elements, id, |p| with_text(p, &replaced));
+            list.set(elements, id, |p| p.with_text(&replaced));
         }
     }
 }
@@ -644,7 +579,7 @@ fn map_reply_to(elements: &mut [Element], list: &PropertyList, mapper: &AddressM
         .text(elements, REPLY_RECIPIENT_NAMES)
         .and_then(|names| replace_tokens(&names, &refs))
     {
-        list.set(elements, REPLY_RECIPIENT_NAMES, |p| with_text(p, &replaced));
+        list.set(elements, REPLY_RECIPIENT_NAMES, |p| p.with_text(&replaced));
     }
     rewrites.len() as u32
 }
@@ -676,14 +611,14 @@ fn map_contact_slots(
             continue;
         };
         let old = [email.clone(), source.clone()];
-        list.set_named(elements, field(2), |p| with_text(p, "SMTP"));
-        list.set_named(elements, field(3), |p| with_text(p, &target));
+        list.set_named(elements, field(2), |p| p.with_text("SMTP"));
+        list.set_named(elements, field(3), |p| p.with_text(&target));
         if let Some(display) = list.named_text(elements, field(0)) {
             let replaced = old.iter().fold(display.clone(), |text, old| {
                 replace_ignoring_case(&text, old, &target)
             });
             if replaced != display {
-                list.set_named(elements, field(0), |p| with_text(p, &replaced));
+                list.set_named(elements, field(0), |p| p.with_text(&replaced));
             }
         }
         let name = list

@@ -1,6 +1,9 @@
 //! The binary forms an address takes inside an item (MS-OXCDATA 2.2.5 and 2.3.3): one-off
 //! entry ids, which carry a display name, address type and address; address-book entry ids,
 //! which carry a legacyExchangeDN; search keys; and FlatEntryLists of entry ids (`Reply-To`).
+//!
+//! The simulator has its own reader and writer of these forms (`sim/src/model/address.rs`), on
+//! purpose, as for the stream itself: the two check each other in `tests/outbound_against_sim.rs`.
 
 /// The provider of one-off entry ids.
 const ONE_OFF_PROVIDER: [u8; 16] = [

@@ -14,8 +14,8 @@ use ferry_ews::data::ItemData;
 use ferry_fasttransfer::name::property_set;
 use ferry_fasttransfer::tag::{marker, meta, prop_type};
 use ferry_fasttransfer::{
-    encode, Chunks, Element, ExportData, Location, PropName, PropTag, PropValue, Property, Reader,
-    Scope, ScopeTracker,
+    encode, Element, ExportData, Location, PropName, PropTag, PropValue, Property, Reader, Scope,
+    ScopeTracker,
 };
 
 pub use addresses::AddressMapper;
@@ -46,8 +46,7 @@ impl OutboundItem {
     /// Reads export data. Content the codec cannot size is kept as it is; only data that breaks
     /// the format (truncated, a bad name) is refused.
     pub fn read(data: &ItemData) -> Result<OutboundItem, MailError> {
-        let chunks = Chunks::from(data.chunks().to_vec());
-        let export = ExportData::parse(&chunks).map_err(|error| corrupt(error.to_string()))?;
+        let export = ExportData::parse(data).map_err(|error| corrupt(error.to_string()))?;
         let message = export
             .message()
             .ok_or_else(|| corrupt("it has no message block".into()))?;
@@ -273,11 +272,9 @@ impl OutboundItem {
     /// The export data to upload.
     pub fn into_data(mut self) -> Result<ItemData, MailError> {
         self.export.set_message(encode(&self.elements));
-        let chunks = self
-            .export
+        self.export
             .to_chunks()
-            .map_err(|error| corrupt(error.to_string()))?;
-        Ok(ItemData::from_chunks(chunks.chunks().to_vec()))
+            .map_err(|error| corrupt(error.to_string()))
     }
 }
 

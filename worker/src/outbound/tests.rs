@@ -9,7 +9,6 @@ use ferry_core::model::ItemKey;
 use ferry_ews::data::ItemData;
 use ferry_fasttransfer::{Chunks, Element, ExportData, Property, Reader};
 
-use super::addresses::text_of;
 use super::entry_id::{self, EntryTarget};
 use super::*;
 
@@ -31,12 +30,16 @@ fn recorded_export() -> ItemData {
         .decode(text)
         .expect("base64");
     // Chunked as the EWS client delivers export data.
-    ItemData::from_chunks(bytes.chunks(4096).map(Bytes::copy_from_slice).collect())
+    ItemData::from(
+        bytes
+            .chunks(4096)
+            .map(Bytes::copy_from_slice)
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn elements(data: &ItemData) -> Vec<Element> {
-    let chunks = Chunks::from(data.chunks().to_vec());
-    let export = ExportData::parse(&chunks).expect("framing");
+    let export = ExportData::parse(data).expect("framing");
     Reader::new(export.message().expect("message"))
         .collect::<Result<_, _>>()
         .expect("stream")
@@ -53,7 +56,7 @@ fn stamps(elements: &[Element]) -> Vec<String> {
                 .as_deref()
                 == Some(ferry_core::model::STAMP_PROPERTY_NAME)
         })
-        .filter_map(text_of)
+        .filter_map(Property::text_lossy)
         .collect()
 }
 
@@ -125,10 +128,9 @@ fn export_with_attachment(size: usize) -> ItemData {
         property(pid::ATTACH_DATA_BINARY, PropValue::Binary(big)),
         Element::Marker(marker::END_ATTACH),
     ]);
-    let framed = ExportData::with_exchange_header(stream)
+    ExportData::with_exchange_header(stream)
         .to_chunks()
-        .expect("framed");
-    ItemData::from_chunks(framed.chunks().to_vec())
+        .expect("framed")
 }
 
 #[test]
@@ -143,21 +145,7 @@ fn large_values_pass_through_without_a_copy() {
         exchange: &HashMap::new(),
     });
     let out = item.into_data().expect("writes");
-    let input: Vec<std::ops::Range<usize>> = original
-        .chunks()
-        .iter()
-        .map(|chunk| chunk.as_ptr() as usize..chunk.as_ptr() as usize + chunk.len())
-        .collect();
-    let shared: usize = out
-        .chunks()
-        .iter()
-        .filter(|chunk| {
-            input
-                .iter()
-                .any(|range| range.contains(&(chunk.as_ptr() as usize)))
-        })
-        .map(|chunk| chunk.len())
-        .sum();
+    let shared = out.bytes_within(original.chunks());
     assert!(
         shared >= 8 << 20,
         "the attachment is passed on, not copied: {shared} bytes shared"
@@ -190,13 +178,13 @@ fn mapping_rewrites_every_group_that_names_a_mapped_address() {
     assert!(rewritten >= 4, "{rewritten} addresses rewritten");
     for id in [0x0C1F, 0x0065, 0x5D01, 0x5D02, 0x3003, 0x39FE] {
         for property in tagged(&after, id) {
-            let text = text_of(property).expect("text");
+            let text = property.text_lossy().expect("text");
             assert!(text.ends_with("@fabrikam.example"), "0x{id:04X} is {text}");
         }
     }
     for id in [0x0C1E, 0x0064, 0x3002] {
         for property in tagged(&after, id) {
-            assert_eq!(text_of(property).as_deref(), Some("SMTP"), "0x{id:04X}");
+            assert_eq!(property.text_lossy().as_deref(), Some("SMTP"), "0x{id:04X}");
         }
     }
     for id in [0x0C19, 0x0041, 0x0FFF, 0x5FF7] {
@@ -220,7 +208,7 @@ fn mapping_rewrites_every_group_that_names_a_mapped_address() {
     }
     // No property of a rewritten group still names the old organisation's address.
     for property in after.iter().filter_map(Element::as_property) {
-        if let Some(text) = text_of(property) {
+        if let Some(text) = property.text_lossy() {
             let id = property.tag().id();
             if matches!(id, 0x3001..=0x3003 | 0x39FE | 0x0C1A..=0x0C1F | 0x5D01 | 0x5D02 | 0x0064 | 0x0065)
             {
