@@ -7,13 +7,13 @@ use std::time::Duration;
 use futures_util::TryStreamExt;
 use tokio_util::io::StreamReader;
 
-use crate::auth::{Credentials, TokenProvider};
 use crate::cloud::Endpoints;
 use crate::error::parse_retry_after;
 use crate::reply::{Reply, ReplyReader};
 use crate::request::{Request, DEFAULT_SCHEMA_VERSION};
 use crate::types::ServerVersion;
 use crate::{EwsError, ThrottleScope};
+use ferry_auth::{Credentials, TokenProvider};
 
 /// How to build a client.
 #[derive(Debug, Clone)]

@@ -1,52 +1,8 @@
-//! Microsoft clouds: each has its own sign-in authority, EWS URL and token resource.
+//! Where an EWS client connects in each Microsoft cloud: token endpoint, EWS URL, token resource.
 
 use serde::{Deserialize, Serialize};
 
-/// A Microsoft 365 cloud.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Cloud {
-    /// Microsoft 365 worldwide, including GCC (Government Community Cloud), which uses the same
-    /// endpoints.
-    #[default]
-    Worldwide,
-    /// Microsoft 365 US Government GCC High.
-    UsGovernment,
-    /// Microsoft 365 US Government DoD.
-    UsGovernmentDod,
-    /// Microsoft 365 operated by 21Vianet (China).
-    China,
-    /// Microsoft Cloud Deutschland (Germany).
-    Germany,
-}
-
-impl Cloud {
-    /// The Entra ID sign-in authority.
-    pub fn authority(self) -> &'static str {
-        match self {
-            Cloud::Worldwide => "https://login.microsoftonline.com",
-            Cloud::UsGovernment | Cloud::UsGovernmentDod => "https://login.microsoftonline.us",
-            Cloud::China => "https://login.chinacloudapi.cn",
-            Cloud::Germany => "https://login.microsoftonline.de",
-        }
-    }
-
-    /// The Exchange Online resource tokens are issued for.
-    pub fn resource(self) -> &'static str {
-        match self {
-            Cloud::Worldwide => "https://outlook.office365.com",
-            Cloud::UsGovernment => "https://outlook.office365.us",
-            Cloud::UsGovernmentDod => "https://webmail.apps.mil",
-            Cloud::China => "https://partner.outlook.cn",
-            Cloud::Germany => "https://outlook.office.de",
-        }
-    }
-
-    /// The EWS endpoint.
-    pub fn ews_url(self) -> String {
-        format!("{}/EWS/Exchange.asmx", self.resource())
-    }
-}
+pub use ferry_auth::Cloud;
 
 /// Where a client connects: token endpoint, EWS endpoint, token resource. Built from a cloud and
 /// a tenant, each part overridable (that is how tests reach the simulator).
@@ -65,8 +21,8 @@ impl Endpoints {
     pub fn for_cloud(cloud: Cloud, tenant: &str) -> Endpoints {
         Endpoints {
             token_url: format!("{}/{tenant}/oauth2/v2.0/token", cloud.authority()),
-            ews_url: cloud.ews_url(),
-            resource: cloud.resource().to_string(),
+            ews_url: format!("{}/EWS/Exchange.asmx", cloud.exchange_resource()),
+            resource: cloud.exchange_resource().to_string(),
         }
     }
 

@@ -188,15 +188,28 @@ impl EwsError {
     }
 }
 
-/// Parses a `Retry-After` header: seconds, or an HTTP date.
-pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+pub use ferry_auth::parse_retry_after;
+
+impl From<ferry_auth::AuthError> for EwsError {
+    fn from(error: ferry_auth::AuthError) -> EwsError {
+        use ferry_auth::AuthError;
+        match error {
+            AuthError::BadCertificate(message) => EwsError::InvalidRequest(message),
+            AuthError::Throttled { retry_after } => EwsError::Throttled {
+                back_off: retry_after,
+                scope: ThrottleScope::Tenant,
+            },
+            AuthError::Unavailable {
+                message,
+                retry_after,
+            } => EwsError::Transient {
+                message,
+                retry_after,
+            },
+            AuthError::MalformedReply(message) => EwsError::MalformedReply(message),
+            AuthError::Refused(message) => EwsError::Unauthorized(message),
+        }
     }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = date.signed_duration_since(chrono::Utc::now());
-    Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -228,15 +241,5 @@ mod tests {
             EwsError::from_response_code("ErrorInvalidIdMalformed", "Id is malformed.", None);
         assert_eq!(other.code(), "ErrorInvalidIdMalformed");
         assert!(!other.is_retryable());
-    }
-
-    #[test]
-    fn retry_after_takes_seconds_or_dates() {
-        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon"), None);
     }
 }

@@ -109,10 +109,10 @@ impl EwsMailApi {
                 private_key_pem,
             } => Credentials::Certificate {
                 client_id: client_id.clone(),
-                certificate: Box::new(ClientCertificate::from_pem(
-                    certificate_pem,
-                    private_key_pem,
-                )?),
+                certificate: Box::new(
+                    ClientCertificate::from_pem(certificate_pem, private_key_pem)
+                        .map_err(EwsError::from)?,
+                ),
             },
             CredentialConfig::DelegatedAdmin {
                 client_id,

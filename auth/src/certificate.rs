@@ -13,7 +13,7 @@ use rsa::RsaPrivateKey;
 use sha1::{Digest, Sha1};
 use sha2::Sha256;
 
-use crate::EwsError;
+use crate::AuthError;
 
 /// How long a client assertion is valid; Entra ID accepts up to ten minutes of clock skew.
 const ASSERTION_LIFETIME_SECS: i64 = 600;
@@ -40,12 +40,12 @@ impl ClientCertificate {
     pub fn from_pem(
         certificate_pem: &str,
         private_key_pem: &str,
-    ) -> Result<ClientCertificate, EwsError> {
+    ) -> Result<ClientCertificate, AuthError> {
         let certificate = pem::parse(certificate_pem).map_err(|error| {
-            EwsError::InvalidRequest(format!("the certificate is not PEM: {error}"))
+            AuthError::BadCertificate(format!("the certificate is not PEM: {error}"))
         })?;
         if certificate.tag() != "CERTIFICATE" {
-            return Err(EwsError::InvalidRequest(format!(
+            return Err(AuthError::BadCertificate(format!(
                 "expected a CERTIFICATE in PEM, found {}",
                 certificate.tag()
             )));
@@ -53,7 +53,7 @@ impl ClientCertificate {
         let private_key = RsaPrivateKey::from_pkcs8_pem(private_key_pem)
             .or_else(|_| RsaPrivateKey::from_pkcs1_pem(private_key_pem))
             .map_err(|_| {
-                EwsError::InvalidRequest(
+                AuthError::BadCertificate(
                     "the private key is not an RSA key in PKCS#8 or PKCS#1 PEM".into(),
                 )
             })?;
@@ -100,8 +100,8 @@ mod tests {
     use rsa::pkcs1v15::{Signature, VerifyingKey};
     use rsa::signature::Verifier;
 
-    const CERT: &str = include_str!("../../../tests/fixtures/app-certificate.pem");
-    const KEY: &str = include_str!("../../../tests/fixtures/app-certificate.key");
+    const CERT: &str = include_str!("../../tests/fixtures/app-certificate.pem");
+    const KEY: &str = include_str!("../../tests/fixtures/app-certificate.key");
 
     #[test]
     fn assertions_are_signed_jwts_naming_the_certificate() {

@@ -1,11 +1,10 @@
-//! OAuth2 for EWS: app-only client credentials (secret or certificate, `full_access_as_app`) and
-//! a delegated admin's password sign-in (`EWS.AccessAsUser.All`).
+//! OAuth2 against Entra ID: app-only client credentials (secret or certificate) and a delegated
+//! admin's password sign-in, for whatever resource the caller names in its scope (Exchange's for
+//! EWS, Graph's for the mailbox import/export API).
 //!
 //! [`TokenProvider`] caches the token, renews it before it expires (at a fifth of its lifetime
-//! left, at most five minutes before) and, when EWS still refuses it, renews it once on demand.
+//! left, at most five minutes before) and, when the service still refuses it, renews it once on demand.
 //! Only one renewal runs at a time, so a burst of requests costs one token request.
-
-mod certificate;
 
 use std::time::Duration;
 
@@ -13,11 +12,10 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-pub use certificate::ClientCertificate;
-
-use crate::error::parse_retry_after;
+use crate::certificate::ClientCertificate;
+use crate::retry_after::parse_retry_after;
 use crate::secret::Secret;
-use crate::{EwsError, ThrottleScope};
+use crate::AuthError;
 
 /// How a client signs in.
 #[derive(Debug, Clone)]
@@ -124,7 +122,7 @@ impl TokenProvider {
     }
 
     /// A valid token, from the cache or freshly issued.
-    pub async fn token(&self) -> Result<Secret, EwsError> {
+    pub async fn token(&self) -> Result<Secret, AuthError> {
         let mut cached = self.cached.lock().await;
         if let Some(token) = cached.as_ref() {
             if Instant::now() < token.renew_at {
@@ -137,9 +135,9 @@ impl TokenProvider {
         Ok(token)
     }
 
-    /// A token to replace one EWS refused. If another task already renewed it, that token is
+    /// A token to replace one the service refused. If another task already renewed it, that token is
     /// returned without a new request.
-    pub async fn renew(&self, rejected: &Secret) -> Result<Secret, EwsError> {
+    pub async fn renew(&self, rejected: &Secret) -> Result<Secret, AuthError> {
         let mut cached = self.cached.lock().await;
         if let Some(token) = cached.as_ref() {
             if token.token != *rejected && Instant::now() < token.expires_at {
@@ -152,7 +150,7 @@ impl TokenProvider {
         Ok(token)
     }
 
-    async fn fetch(&self) -> Result<CachedToken, EwsError> {
+    async fn fetch(&self) -> Result<CachedToken, AuthError> {
         let mut form: Vec<(&str, String)> = vec![("scope", self.scope.clone())];
         match &self.credentials {
             Credentials::ClientSecret { client_id, secret } => {
@@ -193,7 +191,7 @@ impl TokenProvider {
             .form(&form)
             .send()
             .await
-            .map_err(|error| EwsError::Transient {
+            .map_err(|error| AuthError::Unavailable {
                 message: format!("token request failed: {}", error.without_url()),
                 retry_after: None,
             })?;
@@ -206,13 +204,13 @@ impl TokenProvider {
         let body = response
             .bytes()
             .await
-            .map_err(|error| EwsError::Transient {
+            .map_err(|error| AuthError::Unavailable {
                 message: format!("token reply failed: {}", error.without_url()),
                 retry_after: None,
             })?;
         if status.is_success() {
             let reply: TokenReply = serde_json::from_slice(&body)
-                .map_err(|error| EwsError::MalformedReply(format!("token reply: {error}")))?;
+                .map_err(|error| AuthError::MalformedReply(format!("token reply: {error}")))?;
             let lifetime = Duration::from_secs(reply.expires_in.unwrap_or(3599));
             let margin = (lifetime / 5).min(Duration::from_secs(300));
             tracing::debug!(lifetime_secs = lifetime.as_secs(), "access token issued");
@@ -223,13 +221,10 @@ impl TokenProvider {
             });
         }
         if status.as_u16() == 429 {
-            return Err(EwsError::Throttled {
-                back_off: retry_after,
-                scope: ThrottleScope::Tenant,
-            });
+            return Err(AuthError::Throttled { retry_after });
         }
         if status.is_server_error() {
-            return Err(EwsError::Transient {
+            return Err(AuthError::Unavailable {
                 message: format!("token endpoint answered HTTP {status}"),
                 retry_after,
             });
@@ -239,7 +234,7 @@ impl TokenProvider {
             error_description: None,
         });
         // Entra ID's descriptions name codes and ids, never the secret that was sent.
-        Err(EwsError::Unauthorized(format!(
+        Err(AuthError::Refused(format!(
             "token endpoint refused the credentials (HTTP {}): {}: {}",
             status.as_u16(),
             error.error.unwrap_or_else(|| "unknown_error".into()),
