@@ -96,8 +96,10 @@ impl Default for SeedConfig {
 pub struct IdentityConfig {
     /// Lifetime of issued tokens, in seconds (Entra ID issues 60 to 90 minutes; tests use seconds).
     pub token_lifetime_secs: u64,
-    /// The resource tokens are for; scopes must start with it.
+    /// The resource EWS tokens are for; their scopes must start with it.
     pub resource: String,
+    /// The resource Microsoft Graph tokens are for; their scopes must start with it.
+    pub graph_resource: String,
     /// A PEM certificate registered on every tenant's migration app, so it can sign in with a
     /// client assertion instead of its secret.
     pub certificate_pem: Option<PathBuf>,
@@ -108,6 +110,7 @@ impl Default for IdentityConfig {
         IdentityConfig {
             token_lifetime_secs: 3599,
             resource: "https://outlook.office365.com".into(),
+            graph_resource: "https://graph.microsoft.com".into(),
             certificate_pem: None,
         }
     }
@@ -176,6 +179,18 @@ impl SimConfig {
         }
         if self.identity.token_lifetime_secs == 0 {
             return bad("identity.token_lifetime_secs", "must be at least 1");
+        }
+        if self.identity.graph_resource.trim().is_empty()
+            || self
+                .identity
+                .graph_resource
+                .trim_end_matches('/')
+                .eq_ignore_ascii_case(self.identity.resource.trim_end_matches('/'))
+        {
+            return bad(
+                "identity.graph_resource",
+                "must be a resource URI other than identity.resource",
+            );
         }
         if self.limits.max_page_size == 0 {
             return bad("limits.max_page_size", "must be at least 1");

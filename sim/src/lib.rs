@@ -29,6 +29,7 @@ pub mod seed;
 pub mod server;
 pub mod throttle;
 pub mod time;
+pub mod transfer;
 pub mod xml;
 
 use std::net::SocketAddr;

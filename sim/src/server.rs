@@ -22,10 +22,10 @@ use tokio_util::sync::CancellationToken;
 use crate::config::SimConfig;
 use crate::ews::{self, EwsReply};
 use crate::faults::Faults;
-use crate::identity::Identity;
+use crate::identity::{Identity, Resources};
 use crate::model::Directory;
-use crate::throttle::{Admission, Throttle};
-use crate::xml::SegmentChunks;
+use crate::throttle::Throttle;
+use crate::xml::{Segment, SegmentChunks};
 
 /// Everything the handlers share.
 #[derive(Debug)]
@@ -48,7 +48,7 @@ impl SimState {
     /// State for a directory under a configuration.
     pub fn new(config: SimConfig, directory: Directory) -> SimState {
         let identity = Identity::new(
-            config.identity.resource.clone(),
+            Resources::new(&config.identity.resource, &config.identity.graph_resource),
             std::time::Duration::from_secs(config.identity.token_lifetime_secs),
         );
         let throttle = Throttle::new(config.throttling.clone());
@@ -100,14 +100,18 @@ impl Recorder {
         }
     }
 
-    fn save(&self, operation: &str, body: &[u8]) {
+    /// Saves one reply body as `NNNNNNN-<operation>.<extension>` (`xml` for EWS, `json` for
+    /// Graph), numbered in the order replies finished.
+    fn save(&self, operation: &str, extension: &str, body: &[u8]) {
         let number = self.next.fetch_add(1, Ordering::Relaxed);
         let name = if operation.is_empty() {
             "Fault"
         } else {
             operation
         };
-        let path = self.directory.join(format!("{number:07}-{name}.xml"));
+        let path = self
+            .directory
+            .join(format!("{number:07}-{name}.{extension}"));
         if let Err(error) =
             std::fs::create_dir_all(&self.directory).and_then(|()| std::fs::write(&path, body))
         {
@@ -178,32 +182,68 @@ async fn ews_endpoint(
 }
 
 fn into_response(state: &Arc<SimState>, reply: EwsReply) -> Response {
+    let record = reply.schema_valid && reply.reset_after.is_none() && !reply.body.is_empty();
+    let content_type = (!reply.body.is_empty()).then_some("text/xml; charset=utf-8");
+    stream_reply(
+        state,
+        StreamedReply {
+            status: reply.status,
+            headers: reply.headers,
+            content_type,
+            body: reply.body,
+            reset_after: reply.reset_after,
+            guard: reply
+                .admission
+                .map(|admission| Box::new(admission) as Box<dyn Send>),
+            record: record.then_some((reply.operation, "xml")),
+        },
+    )
+}
+
+/// A reply of either protocol, ready to stream.
+pub struct StreamedReply {
+    /// HTTP status.
+    pub status: u16,
+    /// Extra headers.
+    pub headers: Vec<(&'static str, String)>,
+    /// The `Content-Type`, if the reply has a body.
+    pub content_type: Option<&'static str>,
+    /// The body: markup as it is, large binary content base64-encoded chunk by chunk.
+    pub body: Vec<Segment>,
+    /// Cut the connection after this many body bytes (the connection-reset fault).
+    pub reset_after: Option<usize>,
+    /// Held until the last byte is sent (a throttle admission, whose slot the reply occupies).
+    pub guard: Option<Box<dyn Send>>,
+    /// The operation name and file extension to record the body under, if it is recorded.
+    pub record: Option<(String, &'static str)>,
+}
+
+/// Streams a reply to the client, recording it when the simulator records replies.
+pub fn stream_reply(state: &Arc<SimState>, reply: StreamedReply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let record = state.recorder.is_some()
-        && reply.schema_valid
-        && reply.reset_after.is_none()
-        && !reply.body.is_empty();
-    let has_body = !reply.body.is_empty();
+    let recording = reply
+        .record
+        .filter(|_| state.recorder.is_some() && reply.reset_after.is_none())
+        .map(|(operation, extension)| (Arc::clone(state), operation, extension, Vec::new()));
     let stream = ReplyStream {
         chunks: SegmentChunks::new(reply.body),
         sent: 0,
         reset_after: reply.reset_after,
         fail_next: false,
         finished: false,
-        _admission: reply.admission,
-        recording: record.then(|| (Arc::clone(state), reply.operation, Vec::new())),
+        _guard: reply.guard,
+        recording,
     };
     let mut response = Response::new(Body::from_stream(stream));
     *response.status_mut() = status;
-    if has_body {
-        response.headers_mut().insert(
-            "content-type",
-            HeaderValue::from_static("text/xml; charset=utf-8"),
-        );
+    if let Some(content_type) = reply.content_type {
+        response
+            .headers_mut()
+            .insert("content-type", HeaderValue::from_static(content_type));
     }
     for (name, value) in reply.headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(name, value);
+            response.headers_mut().append(name, value);
         }
     }
     response
@@ -217,8 +257,8 @@ struct ReplyStream {
     reset_after: Option<usize>,
     fail_next: bool,
     finished: bool,
-    _admission: Option<Admission>,
-    recording: Option<(Arc<SimState>, String, Vec<u8>)>,
+    _guard: Option<Box<dyn Send>>,
+    recording: Option<(Arc<SimState>, String, &'static str, Vec<u8>)>,
 }
 
 impl Stream for ReplyStream {
@@ -238,9 +278,9 @@ impl Stream for ReplyStream {
             }
             let Some(piece) = self.chunks.next() else {
                 self.finished = true;
-                if let Some((state, operation, body)) = self.recording.take() {
+                if let Some((state, operation, extension, body)) = self.recording.take() {
                     if let Some(recorder) = &state.recorder {
-                        recorder.save(&operation, &body);
+                        recorder.save(&operation, extension, &body);
                     }
                 }
                 return Poll::Ready(None);
@@ -258,7 +298,7 @@ impl Stream for ReplyStream {
                 }
             }
             self.sent += piece.len();
-            if let Some((_, _, body)) = &mut self.recording {
+            if let Some((_, _, _, body)) = &mut self.recording {
                 body.extend_from_slice(&piece);
             }
             return Poll::Ready(Some(Ok(piece)));

@@ -156,12 +156,58 @@ pub struct Throttled {
     pub policy_value: u64,
 }
 
+/// Amounts (requests, bytes) spent within a sliding window of time, for policies of the form
+/// "at most N per T". The EWS import policy and Graph's request and upload limits use it.
+#[derive(Debug, Default)]
+pub struct SlidingWindow {
+    spent: VecDeque<(Instant, u64)>,
+    total: u64,
+}
+
+impl SlidingWindow {
+    /// Spends `amount` at `now` if the window of length `window` then holds at most `limit`, or
+    /// says how long to wait until it would. An amount larger than the whole limit is let
+    /// through when the window is empty, as it could otherwise never pass.
+    pub fn spend(
+        &mut self,
+        now: Instant,
+        window: Duration,
+        limit: u64,
+        amount: u64,
+    ) -> Result<(), Duration> {
+        while let Some((at, spent)) = self.spent.front().copied() {
+            if now.duration_since(at) >= window {
+                self.spent.pop_front();
+                self.total -= spent;
+            } else {
+                break;
+            }
+        }
+        if self.total > 0 && self.total + amount > limit {
+            // Wait until enough of the window has expired for this amount to fit.
+            let needed = self.total + amount - limit;
+            let mut freed = 0u64;
+            let mut wait = window;
+            for (at, spent) in &self.spent {
+                freed += spent;
+                if freed >= needed {
+                    wait = window.saturating_sub(now.duration_since(*at));
+                    break;
+                }
+            }
+            return Err(wait.max(Duration::from_millis(1)));
+        }
+        self.spent.push_back((now, amount));
+        self.total += amount;
+        Ok(())
+    }
+}
+
 #[derive(Debug, Default)]
 struct MailboxLoad {
     in_flight: u32,
     sync_in_flight: u32,
-    imports: VecDeque<(Instant, u64)>,
-    imported_in_window: u64,
+    imports: SlidingWindow,
 }
 
 #[derive(Debug)]
@@ -312,38 +358,14 @@ impl Throttle {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let load = state.mailboxes.entry(mailbox).or_default();
-        while let Some((at, amount)) = load.imports.front().copied() {
-            if now.duration_since(at) >= window {
-                load.imports.pop_front();
-                load.imported_in_window -= amount;
-            } else {
-                break;
-            }
-        }
-        if load.imported_in_window > 0
-            && load.imported_in_window + bytes > policy.import_bytes_per_window
-        {
-            // Wait until enough of the window has expired for this import to fit.
-            let mut freed = 0u64;
-            let mut wait = window;
-            let needed = load.imported_in_window + bytes - policy.import_bytes_per_window;
-            for (at, amount) in &load.imports {
-                freed += amount;
-                if freed >= needed {
-                    wait = window.saturating_sub(now.duration_since(*at));
-                    break;
-                }
-            }
-            return Err(Throttled {
+        load.imports
+            .spend(now, window, policy.import_bytes_per_window, bytes)
+            .map_err(|wait| Throttled {
                 policy: ThrottledPolicy::Import,
                 form: policy.import_form,
-                back_off: wait.max(Duration::from_millis(1)),
+                back_off: wait,
                 policy_value: policy.import_bytes_per_window,
-            });
-        }
-        load.imports.push_back((now, bytes));
-        load.imported_in_window += bytes;
-        Ok(())
+            })
     }
 }
 

@@ -32,11 +32,6 @@ impl OpContext<'_> {
         &self.principal.tenant
     }
 
-    /// Draws whether the item-vanishes fault hits an item now.
-    pub fn item_vanishes(&self) -> bool {
-        self.faults_apply && self.sim.faults.roll(|settings| settings.item_vanish_rate)
-    }
-
     /// Counts an event on the acting mailbox.
     pub fn count(&self, name: &str) {
         self.mailbox.counters.bump(name);

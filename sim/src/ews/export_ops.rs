@@ -5,11 +5,11 @@ use bytes::Bytes;
 
 use super::context::{item_id_attrs, resolve_folder, resolve_item, OpContext};
 use super::folder_ops::required;
-use super::item_build::{check_storage, item_from_upload};
 use super::item_ops::read_item;
 use super::soap::{error_message, response_end, response_start, success_start, EwsError};
 use super::OpError;
-use crate::export_stream::{decode, encode, Imported};
+use crate::export_stream::Imported;
+use crate::transfer::{self, ImportTarget, TransferError};
 use crate::xml::{Element, XmlWriter};
 
 /// `ExportItems`: each item as opaque export data.
@@ -25,12 +25,7 @@ pub fn export_items(
         match read_item(ctx, &mut state, id) {
             Ok(seq) => {
                 let item = &state.items[&seq];
-                let data = encode(item);
-                ctx.mailbox.counters.add(
-                    "export.bytes",
-                    data.iter().map(|part| part.len() as u64).sum(),
-                );
-                ctx.count("export.items");
+                let data = transfer::export_data(ctx.mailbox, item);
                 success_start(writer, "m:ExportItemsResponseMessage");
                 let (item_id, change_key) = item_id_attrs(ctx.mailbox, seq, item.last_change);
                 writer.empty("m:ItemId", &[("Id", &item_id), ("ChangeKey", &change_key)]);
@@ -63,10 +58,10 @@ pub fn upload_items(
     let items = required(request, "Items")?;
     let decoded: Vec<Result<Upload, EwsError>> = items.children.iter().map(decode_upload).collect();
     let total: u64 = decoded.iter().flatten().map(|upload| upload.raw_len).sum();
-    ctx.sim
-        .throttle
-        .admit_import(ctx.mailbox.guid, total)
-        .map_err(OpError::Throttled)?;
+    transfer::charge_import(ctx.sim, ctx.mailbox, total).map_err(|error| match error {
+        TransferError::Throttled(throttled) => OpError::Throttled(throttled),
+        other => OpError::from(ews_error(other)),
+    })?;
     let mut state = ctx.mailbox.lock();
     response_start(writer, "UploadItems");
     for (element, upload) in items.children.iter().zip(decoded) {
@@ -84,41 +79,36 @@ pub fn upload_items(
             let existing = element
                 .child("ItemId")
                 .map(|id| resolve_item(ctx.mailbox, &state, id));
-            let item = item_from_upload(upload.imported, folder, ctx.now);
-            match (upload.action.as_str(), existing) {
-                ("CreateNew", _) | ("UpdateOrCreate", None | Some(Err(_))) => {
-                    check_storage(ctx, &state, item.size())?;
-                    Ok(state.insert_item(item))
+            let target = match (upload.action.as_str(), existing) {
+                ("CreateNew", _) | ("UpdateOrCreate", None | Some(Err(_))) => ImportTarget::New,
+                ("Update" | "UpdateOrCreate", Some(Ok(seq))) => ImportTarget::Replace(seq),
+                ("Update", Some(Err(error))) => return Err(error),
+                ("Update", None) => {
+                    return Err(EwsError::new(
+                        "ErrorInvalidRequest",
+                        "CreateAction Update needs an ItemId.",
+                    ))
                 }
-                ("Update" | "UpdateOrCreate", Some(Ok(seq))) => {
-                    check_storage(
-                        ctx,
-                        &state,
-                        item.size().saturating_sub(state.items[&seq].size()),
-                    )?;
-                    state.update_item(seq, ctx.now, |stored| {
-                        stored.message = item.message;
-                        stored.created = item.created;
-                    });
-                    Ok(seq)
+                (other, _) => {
+                    return Err(EwsError::new(
+                        "ErrorInvalidRequest",
+                        format!("CreateAction '{other}' is not valid."),
+                    ))
                 }
-                ("Update", Some(Err(error))) => Err(error),
-                ("Update", None) => Err(EwsError::new(
-                    "ErrorInvalidRequest",
-                    "CreateAction Update needs an ItemId.",
-                )),
-                (other, _) => Err(EwsError::new(
-                    "ErrorInvalidRequest",
-                    format!("CreateAction '{other}' is not valid."),
-                )),
-            }
+            };
+            transfer::store_import(
+                ctx.sim,
+                ctx.mailbox,
+                &mut state,
+                upload.imported,
+                folder,
+                target,
+                ctx.now,
+            )
+            .map_err(ews_error)
         });
         match result {
             Ok(seq) => {
-                ctx.count("import.items");
-                ctx.mailbox
-                    .counters
-                    .add("import.bytes", state.items[&seq].size());
                 success_start(writer, "m:UploadItemsResponseMessage");
                 let (id, change_key) =
                     item_id_attrs(ctx.mailbox, seq, state.items[&seq].last_change);
@@ -149,10 +139,14 @@ fn decode_upload(element: &Element) -> Result<Upload, EwsError> {
             .decode(text)
             .map_err(|error| corrupt(format!("Data is not base64 ({error})")))?,
     );
-    let imported = decode(&raw).map_err(|error| corrupt(error.0))?;
+    let imported = transfer::decode_data(&raw).map_err(ews_error)?;
     Ok(Upload {
         action,
         imported,
         raw_len: raw.len() as u64,
     })
+}
+
+fn ews_error(error: TransferError) -> EwsError {
+    EwsError::new(error.code(), error.message())
 }

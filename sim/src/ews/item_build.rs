@@ -9,7 +9,6 @@ use super::context::{resolve_item, OpContext};
 use super::item_xml::reply_to;
 use super::shape::parse_extended_property;
 use super::soap::EwsError;
-use crate::export_stream::Imported;
 use crate::mime::clean_text;
 use crate::mime::import::message_from_mime;
 use crate::model::address::{set_contact_email, Address};
@@ -316,31 +315,8 @@ pub fn set_extended(message: &mut Message, property: ExtendedProperty) -> Result
     Ok(())
 }
 
-/// Builds an item from `UploadItems` data: the message, with the creation and modification
-/// times the stream carries (a full-fidelity import keeps them).
-pub fn item_from_upload(imported: Imported, folder: u64, now: i64) -> Item {
-    let mut item = Item::new(folder, imported.message, now);
-    item.created = imported.created.unwrap_or(now);
-    item.modified = imported.modified.unwrap_or(now);
-    item
-}
-
 /// Refuses an item that is too large or that would take the mailbox over its quota.
 pub fn check_storage(ctx: &OpContext<'_>, state: &MailboxState, size: u64) -> Result<(), EwsError> {
-    let limit = ctx.sim.config.limits.max_item_bytes;
-    if size > limit {
-        ctx.count("storage.item_too_large");
-        return Err(EwsError::new(
-            "ErrorMessageSizeExceeded",
-            format!("The message exceeds the maximum supported size of {limit} bytes."),
-        ));
-    }
-    if state.used_bytes.saturating_add(size) > ctx.mailbox.quota() {
-        ctx.count("storage.quota_exceeded");
-        return Err(EwsError::new(
-            "ErrorQuotaExceeded",
-            "The mailbox quota has been exceeded.",
-        ));
-    }
-    Ok(())
+    crate::transfer::check_storage(ctx.sim, ctx.mailbox, state, size)
+        .map_err(|error| EwsError::new(error.code(), error.message()))
 }

@@ -142,9 +142,7 @@ pub fn read_item(
     id: &Element,
 ) -> Result<u64, EwsError> {
     let seq = resolve_item(ctx.mailbox, state, id)?;
-    if ctx.item_vanishes() {
-        state.delete_item(seq);
-        ctx.count("fault.item_vanished");
+    if crate::transfer::vanishes_before_read(ctx.sim, ctx.mailbox, state, seq, ctx.faults_apply) {
         return Err(EwsError::item_not_found());
     }
     Ok(seq)

@@ -33,7 +33,7 @@ use soap::{
     envelope_end, envelope_start, error_message, response_end, response_start, EwsError, SoapFault,
 };
 
-use crate::identity::TokenRejection;
+use crate::identity::{Audience, TokenRejection};
 use crate::model::Mailbox;
 use crate::server::SimState;
 use crate::throttle::{Admission, ThrottleForm, Throttled};
@@ -161,7 +161,7 @@ impl EwsReply {
 
 /// Handles one request to `/EWS/Exchange.asmx`.
 pub async fn handle(sim: &SimState, authorization: Option<&str>, body: Bytes) -> EwsReply {
-    let principal = match sim.identity.authenticate(authorization) {
+    let principal = match sim.identity.authenticate(authorization, Audience::Ews) {
         Ok(principal) => principal,
         Err(rejection) => return EwsReply::unauthorized(rejection),
     };

@@ -1,15 +1,20 @@
 //! The simulated Microsoft Entra ID token endpoint and the tokens it issues.
 //!
 //! `POST /{tenant}/oauth2/v2.0/token` supports the two flows a migration uses: client credentials
-//! (app-only, `full_access_as_app`, scope `<resource>/.default`) and resource-owner password (a
-//! delegated admin, scope `<resource>/EWS.AccessAsUser.All`). Failures return the JSON body Entra
-//! ID returns, with its AADSTS codes. Tokens are opaque to clients, JWT-shaped like the real ones,
-//! and expire after the configured lifetime. Apps may also authenticate with a certificate
-//! (a signed client assertion instead of a secret), once the certificate is registered.
+//! (app-only, scope `<resource>/.default`) and resource-owner password (a delegated admin, scope
+//! `<resource>/EWS.AccessAsUser.All` or `<resource>/.default`). Tokens are for one resource
+//! ([`audience`]): EWS (`https://outlook.office365.com`, app tokens carry `full_access_as_app`)
+//! or Microsoft Graph (`https://graph.microsoft.com`, app tokens carry the mailbox import/export
+//! roles), and each service refuses the other's. Failures return the JSON body Entra ID returns,
+//! with its AADSTS codes. Tokens are opaque to clients, JWT-shaped like the real ones, and expire
+//! after the configured lifetime. Apps may also authenticate with a certificate (a signed client
+//! assertion instead of a secret), once the certificate is registered.
 
 mod assertion;
+pub mod audience;
 
 pub use assertion::{AssertionError, CertificateRegistry};
+pub use audience::{Audience, Resources, ScopeError, GRAPH_APP_ROLES};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,7 +36,7 @@ pub enum Subject {
     App {
         /// The application id.
         client_id: Uuid,
-        /// Whether the token carries the `full_access_as_app` role.
+        /// Whether the token carries EWS's `full_access_as_app` role (never for a Graph token).
         full_access_as_app: bool,
     },
     /// A user signed in with a password (delegated).
@@ -41,13 +46,17 @@ pub enum Subject {
     },
 }
 
-/// A validated bearer token: which tenant, which subject.
+/// A validated bearer token: which tenant, which subject, for which service.
 #[derive(Debug, Clone)]
 pub struct Principal {
     /// The tenant the token is for.
     pub tenant: Arc<Tenant>,
     /// Who it was issued to.
     pub subject: Subject,
+    /// The service the token is for.
+    pub audience: Audience,
+    /// The application roles it carries (`roles` claim; empty for delegated tokens).
+    pub roles: Vec<&'static str>,
 }
 
 impl Principal {
@@ -64,6 +73,8 @@ impl Principal {
 struct IssuedToken {
     tenant: Arc<Tenant>,
     subject: Subject,
+    audience: Audience,
+    roles: Vec<&'static str>,
     expires_at: Instant,
 }
 
@@ -122,7 +133,7 @@ impl TokenError {
     }
 }
 
-/// Why a bearer token was not accepted at the EWS endpoint.
+/// Why a bearer token was not accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenRejection {
     /// No `Authorization: Bearer` header.
@@ -131,7 +142,9 @@ pub enum TokenRejection {
     Invalid,
     /// Issued here, but expired.
     Expired,
-    /// An app token without the `full_access_as_app` role.
+    /// Issued for the other service (a Graph token sent to EWS, or the reverse).
+    WrongAudience,
+    /// An app token without the roles the service needs (`full_access_as_app` for EWS).
     NoPermissions,
 }
 
@@ -146,6 +159,9 @@ impl TokenRejection {
             TokenRejection::Expired => {
                 Some("2000008;reason=\"The token has expired.\";error_category=\"invalid_token\"")
             }
+            TokenRejection::WrongAudience => Some(
+                "2000003;reason=\"The audience claim value is invalid for current resource.\";error_category=\"invalid_resource\"",
+            ),
             TokenRejection::NoPermissions => Some(
                 "2000008;reason=\"The token contains no permissions, or permissions can not be understood.\";error_category=\"invalid_grant\"",
             ),
@@ -158,17 +174,17 @@ impl TokenRejection {
 pub struct Identity {
     /// Certificates registered on app registrations.
     pub certificates: CertificateRegistry,
-    resource: String,
+    resources: Resources,
     lifetime: Mutex<Duration>,
     tokens: Mutex<HashMap<String, IssuedToken>>,
 }
 
 impl Identity {
-    /// An identity service for `resource` (for example `https://outlook.office365.com`).
-    pub fn new(resource: String, lifetime: Duration) -> Identity {
+    /// An identity service issuing tokens for EWS's and Graph's resources.
+    pub fn new(resources: Resources, lifetime: Duration) -> Identity {
         Identity {
             certificates: CertificateRegistry::default(),
-            resource: resource.trim_end_matches('/').to_string(),
+            resources,
             lifetime: Mutex::new(lifetime),
             tokens: Mutex::new(HashMap::new()),
         }
@@ -248,7 +264,10 @@ impl Identity {
                 "The request body must contain the following parameter: 'scope'.".into(),
             ));
         }
-        let (subject, granted_scope) = match field("grant_type") {
+        let scope_error = |refused: ScopeError| {
+            TokenError::new(400, "invalid_scope", refused.code, refused.description)
+        };
+        let (subject, audience, granted_scope) = match field("grant_type") {
             "client_credentials" if !field("client_assertion").is_empty() => {
                 if field("client_assertion_type")
                     != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -271,21 +290,8 @@ impl Identity {
                         tenant.counters.bump("identity.bad_client_assertion");
                         TokenError::new(401, "invalid_client", refused.code, refused.description)
                     })?;
-                if !self.is_app_scope(scope) {
-                    return Err(TokenError::new(
-                        400,
-                        "invalid_scope",
-                        1002012,
-                        format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
-                    ));
-                }
-                (
-                    Subject::App {
-                        client_id: app.client_id,
-                        full_access_as_app: app.full_access_as_app,
-                    },
-                    None,
-                )
+                let audience = self.resources.app_scope(scope).map_err(scope_error)?;
+                (app_subject(app, audience), audience, None)
             }
             "client_credentials" => {
                 let secret = field("client_secret");
@@ -308,23 +314,8 @@ impl Identity {
                         ),
                     ));
                 }
-                if !self.is_app_scope(scope) {
-                    return Err(TokenError::new(
-                        400,
-                        "invalid_scope",
-                        1002012,
-                        format!(
-                            "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
-                        ),
-                    ));
-                }
-                (
-                    Subject::App {
-                        client_id: app.client_id,
-                        full_access_as_app: app.full_access_as_app,
-                    },
-                    None,
-                )
+                let audience = self.resources.app_scope(scope).map_err(scope_error)?;
+                (app_subject(app, audience), audience, None)
             }
             "password" => {
                 let username = field("username");
@@ -352,24 +343,14 @@ impl Identity {
                         "Error validating credentials due to invalid username or password.".into(),
                     ));
                 }
-                let wanted = format!("{}/EWS.AccessAsUser.All", self.resource);
-                let scopes: Vec<&str> = scope.split_whitespace().collect();
-                if !scopes.iter().any(|requested| {
-                    requested.eq_ignore_ascii_case(&wanted)
-                        || requested.eq_ignore_ascii_case(&format!("{}/.default", self.resource))
-                }) {
-                    return Err(TokenError::new(
-                        400,
-                        "invalid_scope",
-                        70011,
-                        format!("The provided value for the input parameter 'scope' is not valid. The scope '{scope}' does not exist."),
-                    ));
-                }
+                let (audience, granted) =
+                    self.resources.delegated_scope(scope).map_err(scope_error)?;
                 (
                     Subject::User {
                         upn: admin.upn.clone(),
                     },
-                    Some(wanted),
+                    audience,
+                    Some(granted),
                 )
             }
             "" => {
@@ -389,13 +370,35 @@ impl Identity {
                 ))
             }
         };
+        let roles = match (&subject, audience) {
+            (
+                Subject::App {
+                    full_access_as_app: true,
+                    ..
+                },
+                Audience::Ews,
+            ) => vec!["full_access_as_app"],
+            (Subject::App { .. }, Audience::Graph) if app.graph_mailbox_access => {
+                GRAPH_APP_ROLES.to_vec()
+            }
+            _ => Vec::new(),
+        };
         let lifetime = self.lifetime();
-        let access_token = mint_token(tenant, &subject, lifetime);
+        let access_token = mint_token(
+            tenant,
+            &subject,
+            self.resources.resource(audience),
+            &roles,
+            granted_scope.as_deref(),
+            lifetime,
+        );
         self.lock_tokens().insert(
             access_token.clone(),
             IssuedToken {
                 tenant: Arc::clone(tenant),
                 subject,
+                audience,
+                roles,
                 expires_at: Instant::now() + lifetime,
             },
         );
@@ -409,8 +412,15 @@ impl Identity {
         })
     }
 
-    /// Validates an `Authorization` header value.
-    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Principal, TokenRejection> {
+    /// Validates an `Authorization` header value for a request to the `expected` service.
+    ///
+    /// An EWS request also needs an app token to carry `full_access_as_app` (a Graph request's
+    /// roles are checked by the Graph endpoint, which refuses with 403 rather than 401).
+    pub fn authenticate(
+        &self,
+        authorization: Option<&str>,
+        expected: Audience,
+    ) -> Result<Principal, TokenRejection> {
         let token = authorization
             .and_then(|value| {
                 let (scheme, token) = value.trim().split_once(' ')?;
@@ -425,25 +435,25 @@ impl Identity {
         if issued.expires_at <= now {
             return Err(TokenRejection::Expired);
         }
-        if let Subject::App {
-            full_access_as_app: false,
-            ..
-        } = issued.subject
+        if issued.audience != expected {
+            return Err(TokenRejection::WrongAudience);
+        }
+        if let (
+            Subject::App {
+                full_access_as_app: false,
+                ..
+            },
+            Audience::Ews,
+        ) = (&issued.subject, expected)
         {
             return Err(TokenRejection::NoPermissions);
         }
         Ok(Principal {
             tenant: Arc::clone(&issued.tenant),
             subject: issued.subject.clone(),
+            audience: issued.audience,
+            roles: issued.roles.clone(),
         })
-    }
-
-    fn is_app_scope(&self, scope: &str) -> bool {
-        let scope = scope.trim().to_ascii_lowercase();
-        let resource = self.resource.to_ascii_lowercase();
-        scope == format!("{resource}/.default")
-            || (resource == "https://outlook.office365.com"
-                && scope == "https://outlook.office.com/.default")
     }
 
     fn lock_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<String, IssuedToken>> {
@@ -453,12 +463,27 @@ impl Identity {
     }
 }
 
+/// The subject of an app token: EWS tokens carry `full_access_as_app` when the app has consent.
+fn app_subject(app: &crate::model::AppRegistration, audience: Audience) -> Subject {
+    Subject::App {
+        client_id: app.client_id,
+        full_access_as_app: audience == Audience::Ews && app.full_access_as_app,
+    }
+}
+
 /// Makes a JWT-shaped token whose signature part is random, so tokens cannot be guessed.
-fn mint_token(tenant: &Tenant, subject: &Subject, lifetime: Duration) -> String {
+fn mint_token(
+    tenant: &Tenant,
+    subject: &Subject,
+    audience: &str,
+    roles: &[&str],
+    scope: Option<&str>,
+    lifetime: Duration,
+) -> String {
     let now = chrono::Utc::now().timestamp();
     let header = serde_json::json!({"typ": "JWT", "alg": "RS256", "x5t": "ferry-sim"});
     let mut claims = serde_json::json!({
-        "aud": "https://outlook.office365.com",
+        "aud": audience,
         "iss": format!("https://sts.windows.net/{}/", tenant.tenant_id),
         "tid": tenant.tenant_id,
         "iat": now,
@@ -466,18 +491,21 @@ fn mint_token(tenant: &Tenant, subject: &Subject, lifetime: Duration) -> String 
         "exp": now + lifetime.as_secs() as i64,
     });
     match subject {
-        Subject::App {
-            client_id,
-            full_access_as_app,
-        } => {
+        Subject::App { client_id, .. } => {
             claims["appid"] = serde_json::json!(client_id);
-            if *full_access_as_app {
-                claims["roles"] = serde_json::json!(["full_access_as_app"]);
+            if !roles.is_empty() {
+                claims["roles"] = serde_json::json!(roles);
             }
         }
         Subject::User { upn } => {
             claims["upn"] = serde_json::json!(upn);
-            claims["scp"] = serde_json::json!("EWS.AccessAsUser.All");
+            // `scp` holds the permission names without their resource, as Entra ID writes it.
+            let names: Vec<&str> = scope
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(|scope| scope.rsplit('/').next().unwrap_or(scope))
+                .collect();
+            claims["scp"] = serde_json::json!(names.join(" "));
         }
     }
     let mut signature = [0u8; 32];
@@ -507,6 +535,7 @@ mod tests {
                 client_id,
                 client_secret: Secret::new("s3cret"),
                 full_access_as_app,
+                graph_mailbox_access: full_access_as_app,
             }],
             vec![AdminAccount {
                 upn: "admin@source.example".into(),
@@ -527,7 +556,13 @@ mod tests {
     }
 
     fn identity(lifetime: Duration) -> Identity {
-        Identity::new("https://outlook.office365.com".into(), lifetime)
+        Identity::new(
+            Resources::new(
+                "https://outlook.office365.com",
+                "https://graph.microsoft.com",
+            ),
+            lifetime,
+        )
     }
 
     #[tokio::test(start_paused = true)]
@@ -550,21 +585,27 @@ mod tests {
             .expect("token issued");
         assert_eq!(response.expires_in, 60);
         let header = format!("Bearer {}", response.access_token);
-        let principal = identity.authenticate(Some(&header)).expect("valid");
+        let principal = identity
+            .authenticate(Some(&header), Audience::Ews)
+            .expect("valid");
         assert_eq!(principal.tenant.name, "source");
         tokio::time::advance(Duration::from_secs(61)).await;
         assert_eq!(
-            identity.authenticate(Some(&header)).expect_err("expired"),
+            identity
+                .authenticate(Some(&header), Audience::Ews)
+                .expect_err("expired"),
             TokenRejection::Expired
         );
         assert_eq!(
             identity
-                .authenticate(Some("Bearer nonsense"))
+                .authenticate(Some("Bearer nonsense"), Audience::Ews)
                 .expect_err("invalid"),
             TokenRejection::Invalid
         );
         assert_eq!(
-            identity.authenticate(None).expect_err("missing"),
+            identity
+                .authenticate(None, Audience::Ews)
+                .expect_err("missing"),
             TokenRejection::Missing
         );
     }
@@ -618,7 +659,10 @@ mod tests {
             .issue(&directory, "source", URL, &fields)
             .expect("signed in");
         let principal = identity
-            .authenticate(Some(&format!("Bearer {}", token.access_token)))
+            .authenticate(
+                Some(&format!("Bearer {}", token.access_token)),
+                Audience::Ews,
+            )
             .expect("valid");
         assert!(matches!(principal.subject, Subject::User { .. }));
         fields.insert("username".into(), "ghost@source.example".into());
@@ -685,9 +729,84 @@ mod tests {
             .expect("issued");
         assert_eq!(
             identity
-                .authenticate(Some(&format!("Bearer {}", token.access_token)))
+                .authenticate(
+                    Some(&format!("Bearer {}", token.access_token)),
+                    Audience::Ews,
+                )
                 .expect_err("no role"),
             TokenRejection::NoPermissions
         );
+    }
+
+    #[test]
+    fn graph_and_ews_tokens_are_not_interchangeable() {
+        let (directory, client_id) = directory(true);
+        let identity = identity(Duration::from_secs(60));
+        let client = client_id.to_string();
+        let token_for = |scope: &str| {
+            let token = identity
+                .issue(
+                    &directory,
+                    "source",
+                    URL,
+                    &form(&[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", &client),
+                        ("client_secret", "s3cret"),
+                        ("scope", scope),
+                    ]),
+                )
+                .expect("issued");
+            format!("Bearer {}", token.access_token)
+        };
+        let graph = token_for("https://graph.microsoft.com/.default");
+        let ews = token_for("https://outlook.office365.com/.default");
+        let principal = identity
+            .authenticate(Some(&graph), Audience::Graph)
+            .expect("graph token at graph");
+        assert_eq!(principal.roles, GRAPH_APP_ROLES.to_vec());
+        assert_eq!(
+            identity
+                .authenticate(Some(&graph), Audience::Ews)
+                .expect_err("graph token at ews"),
+            TokenRejection::WrongAudience
+        );
+        assert_eq!(
+            identity
+                .authenticate(Some(&ews), Audience::Graph)
+                .expect_err("ews token at graph"),
+            TokenRejection::WrongAudience
+        );
+        let principal = identity
+            .authenticate(Some(&ews), Audience::Ews)
+            .expect("ews token at ews");
+        assert_eq!(principal.roles, vec!["full_access_as_app"]);
+    }
+
+    #[test]
+    fn graph_tokens_of_an_app_without_consent_carry_no_roles() {
+        let (directory, client_id) = directory(false);
+        let identity = identity(Duration::from_secs(60));
+        let client = client_id.to_string();
+        let token = identity
+            .issue(
+                &directory,
+                "source",
+                URL,
+                &form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &client),
+                    ("client_secret", "s3cret"),
+                    ("scope", "https://graph.microsoft.com/.default"),
+                ]),
+            )
+            .expect("issued");
+        let principal = identity
+            .authenticate(
+                Some(&format!("Bearer {}", token.access_token)),
+                Audience::Graph,
+            )
+            .expect("a valid token, without roles");
+        assert!(principal.roles.is_empty());
     }
 }

@@ -53,6 +53,10 @@ pub struct AppRegistration {
     pub client_secret: Secret,
     /// Whether the tenant admin consented to `full_access_as_app` (app-only EWS access).
     pub full_access_as_app: bool,
+    /// Whether the tenant admin consented to the Graph application permissions of the mailbox
+    /// import/export API (`MailboxItem.ImportExport.All`, `MailboxFolder.ReadWrite.All`,
+    /// `MailboxItem.Read.All`, `User.Read.All`).
+    pub graph_mailbox_access: bool,
 }
 
 /// An administrator account that can sign in with a password (delegated access).

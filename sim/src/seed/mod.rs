@@ -210,11 +210,13 @@ fn tenant(name: &str, domain: &str, mailboxes: Vec<Mailbox>, rng: &mut ChaCha8Rn
             client_id: new_id(),
             client_secret: Secret::new(random_secret(40)),
             full_access_as_app: true,
+            graph_mailbox_access: true,
         },
         AppRegistration {
             client_id: new_id(),
             client_secret: Secret::new(random_secret(40)),
             full_access_as_app: false,
+            graph_mailbox_access: false,
         },
     ];
     let admins = vec![
