@@ -2,7 +2,8 @@
 //!
 //! Tests use it to prove a destination holds exactly what the source held (per-item content
 //! digests), to read throttle and fault counters, and to change fault and throttling settings
-//! while running. It never returns secrets. It has no authentication: bind the simulator to
+//! while running (`/admin/throttling` for EWS, `/admin/graph/throttling` for Graph). It never
+//! returns secrets. It has no authentication: bind the simulator to
 //! loopback.
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use crate::faults::FaultSettings;
+use crate::graph::GraphThrottlePolicy;
 use crate::ids::ObjectId;
 use crate::model::address::{addresses, AddressUse};
 use crate::model::{Mailbox, MailboxKind, PropertyKey, Tenant};
@@ -43,6 +45,10 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/admin/counters", get(counters))
         .route("/admin/faults", get(get_faults).put(put_faults))
         .route("/admin/throttling", get(get_throttling).put(put_throttling))
+        .route(
+            "/admin/graph/throttling",
+            get(get_graph_throttling).put(put_graph_throttling),
+        )
         .route("/admin/identity", get(get_identity).put(put_identity))
         .route("/admin/identity/expire-tokens", post(expire_tokens))
         .route(
@@ -89,6 +95,12 @@ pub struct MailboxSummary {
     pub bytes: u64,
     /// Inbox rules.
     pub rules: usize,
+    /// The mailbox's id in Microsoft Graph (`MBX:…`).
+    #[serde(default)]
+    pub graph_mailbox_id: String,
+    /// The directory object id of the mailbox's user (`users/{id}` in Graph).
+    #[serde(default)]
+    pub graph_user_id: String,
 }
 
 /// A folder and its totals.
@@ -222,6 +234,14 @@ async fn mailboxes(State(state): State<Arc<SimState>>, Path(tenant): Path<String
                 items: contents.items.len(),
                 bytes: contents.used_bytes,
                 rules: contents.rules.len(),
+                graph_mailbox_id: crate::graph::ids::display_mailbox_id(
+                    state
+                        .graph
+                        .mailboxes
+                        .id_of(&mailbox.guid)
+                        .unwrap_or_default(),
+                ),
+                graph_user_id: crate::graph::ids::user_object_id(mailbox.guid).to_string(),
             }
         })
         .collect();
@@ -439,6 +459,27 @@ async fn put_throttling(
     match policy.validate() {
         Ok(()) => {
             state.throttle.set_policy(policy);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(error) => (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "error": error.to_string() })),
+        )
+            .into_response(),
+    }
+}
+
+async fn get_graph_throttling(State(state): State<Arc<SimState>>) -> Json<GraphThrottlePolicy> {
+    Json(state.graph.throttle.policy())
+}
+
+async fn put_graph_throttling(
+    State(state): State<Arc<SimState>>,
+    Json(policy): Json<GraphThrottlePolicy>,
+) -> Response {
+    match policy.validate() {
+        Ok(()) => {
+            state.graph.throttle.set_policy(policy);
             StatusCode::NO_CONTENT.into_response()
         }
         Err(error) => (

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::faults::FaultSettings;
+use crate::graph::{GraphConfig, GraphThrottlePolicy};
 use crate::throttle::ThrottlePolicy;
 
 /// The port `ferry sim` listens on when none is given.
@@ -24,14 +25,19 @@ pub struct SimConfig {
     pub seed: SeedConfig,
     /// Token issuance.
     pub identity: IdentityConfig,
-    /// Throttling policies.
+    /// Throttling policies of EWS; `throttling.enabled` also switches Graph's off.
     pub throttling: ThrottlePolicy,
+    /// The Microsoft Graph endpoint: page sizes, import session lifetime.
+    pub graph: GraphConfig,
+    /// Throttling of the Graph endpoint (Outlook's limits per app and mailbox).
+    pub graph_throttling: GraphThrottlePolicy,
     /// Faults injected on demand.
     pub faults: FaultSettings,
     /// Size limits.
     pub limits: Limits,
-    /// If set, every SOAP reply body is also written to a file in this directory, so a test can
-    /// validate everything the simulator said against Microsoft's schemas.
+    /// If set, every SOAP reply body (`NNNNNNN-<operation>.xml`) and every Graph JSON reply body
+    /// (`NNNNNNN-<operation>.json`) is also written to a file in this directory, so a test can
+    /// validate everything the simulator said against Microsoft's schemas and metadata.
     pub record_replies: Option<PathBuf>,
 }
 
@@ -43,6 +49,8 @@ impl Default for SimConfig {
             seed: SeedConfig::default(),
             identity: IdentityConfig::default(),
             throttling: ThrottlePolicy::default(),
+            graph: GraphConfig::default(),
+            graph_throttling: GraphThrottlePolicy::default(),
             faults: FaultSettings::default(),
             limits: Limits::default(),
             record_replies: None,
@@ -199,6 +207,8 @@ impl SimConfig {
             return bad("limits.max_request_bytes", "must be at least 1024");
         }
         self.throttling.validate()?;
+        self.graph.validate()?;
+        self.graph_throttling.validate()?;
         self.faults.validate()?;
         Ok(())
     }

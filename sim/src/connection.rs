@@ -35,6 +35,10 @@ pub struct TenantConnection {
     pub token_url: String,
     /// EWS endpoint.
     pub ews_url: String,
+    /// Microsoft Graph's base URL (`http://…/v1.0`); tokens for it use the scope
+    /// `https://graph.microsoft.com/.default`.
+    #[serde(default)]
+    pub graph_url: String,
     /// Delegated admin (impersonation and full access).
     pub admin_upn: String,
     /// Its password.
@@ -52,6 +56,7 @@ impl std::fmt::Debug for TenantConnection {
             .field("client_secret", &"<redacted>")
             .field("token_url", &self.token_url)
             .field("ews_url", &self.ews_url)
+            .field("graph_url", &self.graph_url)
             .field("admin_upn", &self.admin_upn)
             .field("admin_password", &"<redacted>")
             .field("mailboxes", &self.mailboxes.len())
@@ -81,6 +86,7 @@ impl ConnectionInfo {
                             .unwrap_or_default(),
                         token_url: format!("{base}/{}/oauth2/v2.0/token", tenant.tenant_id),
                         ews_url: format!("{base}/EWS/Exchange.asmx"),
+                        graph_url: format!("{base}/v1.0"),
                         admin_upn: admin.map(|admin| admin.upn.clone()).unwrap_or_default(),
                         admin_password: admin
                             .map(|admin| admin.password.expose().to_string())
@@ -125,5 +131,43 @@ impl ConnectionInfo {
     pub fn read(path: &Path) -> std::io::Result<ConnectionInfo> {
         let text = std::fs::read(path)?;
         serde_json::from_slice(&text).map_err(std::io::Error::other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AdminAccount, AppRegistration, Secret, Tenant};
+
+    #[test]
+    fn each_tenant_has_both_endpoints_and_debug_hides_secrets() {
+        let tenant = Tenant::new(
+            "source".into(),
+            uuid::Uuid::from_u128(7),
+            "contoso.example".into(),
+            vec![AppRegistration {
+                client_id: uuid::Uuid::from_u128(8),
+                client_secret: Secret::new("app-secret"),
+                full_access_as_app: true,
+                graph_mailbox_access: true,
+            }],
+            vec![AdminAccount {
+                upn: "admin@contoso.example".into(),
+                password: Secret::new("admin-password"),
+                can_impersonate: true,
+                full_access: true,
+            }],
+            vec![],
+        );
+        let info = ConnectionInfo::new(
+            &Directory::new(vec![tenant]),
+            "127.0.0.1:7300".parse().expect("address"),
+        );
+        let tenant = info.tenant("source").expect("tenant");
+        assert_eq!(tenant.ews_url, "http://127.0.0.1:7300/EWS/Exchange.asmx");
+        assert_eq!(tenant.graph_url, "http://127.0.0.1:7300/v1.0");
+        let debug = format!("{tenant:?}");
+        assert!(debug.contains("graph_url"), "{debug}");
+        assert!(!debug.contains("app-secret") && !debug.contains("admin-password"));
     }
 }

@@ -7,10 +7,13 @@
 //! - [`model`] holds tenants, mailboxes, folders, items, rules and permissions; [`seed`] fills a
 //!   source tenant deterministically from a seed and the real-world message corpus.
 //! - [`server`] routes HTTP: `POST /{tenant}/oauth2/v2.0/token` to [`identity`],
-//!   `POST /EWS/Exchange.asmx` to [`ews`], and `/admin/...` to [`admin`] (inspection and settings).
+//!   `POST /EWS/Exchange.asmx` to [`ews`], `/v1.0/...` and the import URLs to [`graph`]
+//!   (Microsoft Graph's mailbox import/export API), and `/admin/...` to [`admin`] (inspection
+//!   and settings).
 //! - [`ews`] authenticates, applies [`faults`], parses the envelope with [`xml`], resolves the
 //!   mailbox (impersonation or delegation), admits the request through [`throttle`], and runs the
-//!   operation; [`export_stream`] is the full-fidelity format of `ExportItems`/`UploadItems`.
+//!   operation; [`export_stream`] is the full-fidelity format of `ExportItems`/`UploadItems`,
+//!   and [`transfer`] exports and imports it for both protocols.
 //! - [`connection`] writes the file clients read to connect.
 //!
 //! [`start`] runs a simulator in-process (tests, `ferry demo`); `ferry sim` wraps it.
@@ -21,6 +24,7 @@ pub mod connection;
 pub mod ews;
 pub mod export_stream;
 pub mod faults;
+pub mod graph;
 pub mod identity;
 pub mod ids;
 pub mod mime;

@@ -42,6 +42,8 @@ pub struct SimState {
     pub faults: Faults,
     /// Where replies are recorded, if anywhere.
     pub recorder: Option<Recorder>,
+    /// The Graph endpoint's own state (mailbox ids, import sessions, throttle).
+    pub graph: crate::graph::GraphState,
 }
 
 impl SimState {
@@ -74,7 +76,9 @@ impl SimState {
             }
         }
         let recorder = config.record_replies.clone().map(Recorder::new);
+        let graph = crate::graph::GraphState::new(&config, &directory);
         SimState {
+            graph,
             config,
             directory,
             identity,
@@ -129,6 +133,7 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route("/ews/exchange.asmx", post(ews_endpoint))
         .route("/EWS/exchange.asmx", post(ews_endpoint))
         .merge(crate::admin::routes())
+        .merge(crate::graph::routes())
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }

@@ -175,6 +175,20 @@ impl SlidingWindow {
         limit: u64,
         amount: u64,
     ) -> Result<(), Duration> {
+        self.room(now, window, limit, amount)?;
+        self.spent.push_back((now, amount));
+        self.total += amount;
+        Ok(())
+    }
+
+    /// Whether `amount` would fit now, without spending it; the wait until it would if not.
+    pub fn room(
+        &mut self,
+        now: Instant,
+        window: Duration,
+        limit: u64,
+        amount: u64,
+    ) -> Result<(), Duration> {
         while let Some((at, spent)) = self.spent.front().copied() {
             if now.duration_since(at) >= window {
                 self.spent.pop_front();
@@ -197,8 +211,6 @@ impl SlidingWindow {
             }
             return Err(wait.max(Duration::from_millis(1)));
         }
-        self.spent.push_back((now, amount));
-        self.total += amount;
         Ok(())
     }
 }

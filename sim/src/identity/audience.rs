@@ -16,21 +16,27 @@ pub enum Audience {
 }
 
 /// The application roles a consented app's Graph token carries: everything the mailbox
-/// import/export API and mailbox discovery need.
-pub const GRAPH_APP_ROLES: [&str; 4] = [
+/// import/export API and mailbox discovery need (deleting an item needs
+/// `MailboxItem.ReadWrite.All`, the others do not grant it).
+pub const GRAPH_APP_ROLES: [&str; 5] = [
     "MailboxFolder.ReadWrite.All",
     "MailboxItem.ImportExport.All",
     "MailboxItem.Read.All",
+    "MailboxItem.ReadWrite.All",
     "User.Read.All",
 ];
 
 /// The delegated permissions a signed-in admin's Graph token carries (`scp`).
-pub const GRAPH_DELEGATED_SCOPES: [&str; 4] = [
+pub const GRAPH_DELEGATED_SCOPES: [&str; 5] = [
     "MailboxFolder.ReadWrite",
     "MailboxItem.ImportExport",
     "MailboxItem.Read",
+    "MailboxItem.ReadWrite",
     "User.Read.All",
 ];
+
+/// The EWS delegated scope's permission name.
+pub const EWS_DELEGATED_PERMISSION: &str = EWS_DELEGATED_SCOPE;
 
 /// The EWS delegated scope.
 const EWS_DELEGATED_SCOPE: &str = "EWS.AccessAsUser.All";

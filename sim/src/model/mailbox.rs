@@ -20,6 +20,9 @@ pub struct FolderChange {
     pub created_change: u64,
     /// True once the folder has been deleted.
     pub deleted: bool,
+    /// The folder's parent (kept for deleted folders, so a sync of one folder's children can
+    /// report their deletion).
+    pub parent: Option<u64>,
 }
 
 /// Why a folder could not be created.
@@ -183,6 +186,7 @@ impl MailboxState {
                 folder_seq: seq,
                 created_change: change,
                 deleted: false,
+                parent,
             },
         );
         seq
@@ -200,6 +204,7 @@ impl MailboxState {
                     folder_seq: seq,
                     created_change: folder.created_change,
                     deleted: false,
+                    parent: folder.parent,
                 },
             );
         }
@@ -407,6 +412,7 @@ impl MailboxState {
                         folder_seq,
                         created_change: folder.created_change,
                         deleted: true,
+                        parent: folder.parent,
                     },
                 );
             }
