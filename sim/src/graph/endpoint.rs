@@ -4,9 +4,9 @@
 //! `/v1.0/...`: authenticate the bearer token (Graph audience; 401 `InvalidAuthenticationToken`
 //! otherwise), the token-expiry fault, route the path (404/405), check the token's permission
 //! for the operation (403), find the mailbox (404), check a delegated admin's access to it
-//! (403), then [`admitted`]: throttle (429/503), latency and internal-error faults (500), the
+//! (403), then `admitted`: throttle (429/503), latency and internal-error faults (500), the
 //! operation, and the connection-reset fault on the reply. `importItem` has no bearer token:
-//! its URL's `authtoken` finds the session (401), and the same [`admitted`] tail follows.
+//! its URL's `authtoken` finds the session (401), and the same `admitted` tail follows.
 
 use std::sync::Arc;
 

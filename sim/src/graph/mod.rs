@@ -53,16 +53,36 @@
 //!
 //! # Assumptions where the docs are silent
 //!
-//! Each module's documentation names its own; in short: `folders` lists the whole tree below
-//! the root (the docs' description, not its example's caption); `POST …/folders` creates under
-//! `msgfolderroot`; folder deletion is immediate, with subfolders and items; well-known folders
-//! can be neither renamed nor deleted; `softDelete` moves an item to Recoverable
-//! Items\Deletions; the default page size is 10 and `$top` is the page size; export results
-//! keep the request's order and failures are per entry; sessions serve many imports until they
-//! expire; import failures map Exchange's codes onto HTTP statuses (400, 404, 409, 413, 429,
-//! 507); delta tokens that are corrupt are 400 `ErrorInvalidSyncStateData` and unknown ones 410
-//! `SyncStateNotFound`; extended property ids are echoed as Graph normalises them (lower-case
-//! GUID and hexadecimal). Unknown paths are 404, wrong methods 405.
+//! Each module's documentation names its own; together:
+//!
+//! - Listing: `folders` lists the whole tree below the mailbox root (the docs' description,
+//!   not its example's caption "directly under the root"); `$top` is the page size (the docs'
+//!   example) and the default page is 10; `$expand` is refused on folders (the model stores no
+//!   extended properties on folders) and on delta (not documented there).
+//! - Folders: `POST …/folders` creates under `msgfolderroot`; deletion is immediate, with
+//!   subfolders and items; well-known folders can be neither renamed (400
+//!   `ErrorInvalidOperation`) nor deleted (403 `ErrorDeleteDistinguishedFolder`); a sibling
+//!   with the same name, compared without case, is 409 `ErrorFolderExists`; body members other
+//!   than `displayName`, `type` and a matching `String 0x3001` are refused by name.
+//! - Items: `softDelete` moves an item to Recoverable Items\Deletions (a new id, as any move);
+//!   extended property ids are echoed as Graph normalises them (lower-case GUID, lower-case
+//!   hexadecimal tags) and a property stored with another type does not match.
+//! - Delta: tombstones are `{"id", "@removed": {"reason": "deleted"}}`; a corrupt token is 400
+//!   `ErrorInvalidSyncStateData`, a well-formed unknown one (another run, mailbox or folder)
+//!   410 `SyncStateNotFound`; folder delta reports changes of a folder's own properties (name,
+//!   creation, deletion), not of its item counts.
+//! - Export: results keep the request's order; failures are per entry (`error`, no `data`).
+//! - Import: one session serves many imports until it expires; a wrong, foreign or expired
+//!   `authtoken` is 401 `InvalidAuthenticationToken`; an `update` with a stale `ChangeKey` is 409
+//!   `ErrorIrresolvableConflict`, an item not in the folder 404; corrupt data 400
+//!   `ErrorCorruptData`, an item over `limits.max_item_bytes` 413, a full mailbox 507.
+//! - Access: an unknown mailbox id is 404 `ErrorNonExistentMailbox`, a mailbox of another
+//!   tenant too; a delegated admin needs full access to the mailbox (403 otherwise); deleting an
+//!   item needs `MailboxItem.ReadWrite.All` (the docs' table), which the consented app holds.
+//! - Throttling: Graph's limits are counted apart from EWS's per-mailbox policies, except the
+//!   import budget, which both protocols share; refused requests are not counted.
+//! - Protocol: `Content-Type` is not enforced (JSON bodies are read as JSON); unknown paths are
+//!   404 `ResourceNotFound`, other methods 405 `MethodNotAllowed` with `Allow`.
 
 pub mod access;
 pub mod collection;

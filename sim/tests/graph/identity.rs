@@ -200,3 +200,91 @@ async fn exchange_settings_name_the_mailbox_by_upn_or_object_id() {
     );
     sim.finish().await;
 }
+
+/// A client assertion (RFC 7523) for `client_id` at `token_url`, signed with the test key.
+fn client_assertion(client_id: &str, token_url: &str, thumbprint: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use rsa::pkcs1v15::SigningKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::signature::{SignatureEncoding, Signer};
+
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
+    let key = std::fs::read_to_string(fixtures.join("app-certificate.key")).expect("test key");
+    let now = chrono::Utc::now().timestamp();
+    let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "x5t": thumbprint});
+    let claims = serde_json::json!({"aud": token_url, "iss": client_id, "sub": client_id, "jti": "graph-test", "nbf": now, "exp": now + 600});
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(&key).expect("key");
+    let signature = SigningKey::<sha2::Sha256>::new(key).sign(input.as_bytes());
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_signs_in_for_graph_too() {
+    let certificate = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/app-certificate.pem");
+    let sim =
+        Sim::start(|config| config.identity.certificate_pem = Some(certificate.clone())).await;
+    let source = sim.tenant("source");
+    let registered: Value = sim
+        .http
+        .post(format!(
+            "{}/tenants/source/apps/{}/certificates",
+            sim.sim.connection.admin_url, source.client_id
+        ))
+        .body(std::fs::read_to_string(&certificate).expect("certificate"))
+        .send()
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json");
+    let thumbprint = registered["x5t"].as_str().expect("x5t");
+    let token_for = |scope: &'static str| {
+        let assertion = client_assertion(&source.client_id, &source.token_url, thumbprint);
+        let http = sim.http.clone();
+        let (url, client_id) = (source.token_url.clone(), source.client_id.clone());
+        async move {
+            let reply: Value = http
+                .post(url)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client_id.as_str()),
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", assertion.as_str()),
+                    ("scope", scope),
+                ])
+                .send()
+                .await
+                .expect("token")
+                .json()
+                .await
+                .expect("json");
+            reply["access_token"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| panic!("no token: {reply}"))
+        }
+    };
+    let (_, mailbox_id) = sim.user_mailbox("source").await;
+    let folders = sim.mailbox_url("source", &mailbox_id, "/folders");
+    assert_eq!(
+        sim.get(&folders, &token_for(GRAPH_SCOPE).await)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        sim.get(&folders, &token_for(EWS_SCOPE).await).await.status,
+        401
+    );
+    sim.finish().await;
+}
