@@ -11,7 +11,6 @@ use super::context::{GraphReply, GraphRequest};
 use super::error::GraphError;
 use super::ids::display_mailbox_id;
 use super::json::JsonObject;
-use super::route::percent_decode;
 use crate::model::Mailbox;
 use crate::server::SimState;
 
@@ -33,8 +32,9 @@ pub fn exchange_settings(
 ) -> Result<GraphReply, GraphError> {
     request.query.allow_only(&[])?;
     let id = display_mailbox_id(sim.graph.mailboxes.id_of(&mailbox.guid).unwrap_or_default());
-    // The context names the user as the client wrote it, percent-encoded as Graph writes it.
-    let encoded: String = serde_urlencoded::to_string([("", percent_decode(user))])
+    // The context names the user as the client wrote it (the path already decoded), encoded
+    // as Graph writes it (`megan%40contoso.com`).
+    let encoded: String = serde_urlencoded::to_string([("", user)])
         .unwrap_or_default()
         .trim_start_matches('=')
         .replace('+', "%20");

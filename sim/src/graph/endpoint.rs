@@ -124,7 +124,7 @@ async fn serve(state: &SimState, request: &GraphRequest) -> Served {
         Resource::ExchangeSettings(user) => state
             .graph
             .mailboxes
-            .user_mailbox(&tenant, &route::percent_decode(user))
+            .user_mailbox(&tenant, user)
             .ok_or_else(|| user_not_found(user)),
         Resource::Mailbox(id, _) => state.graph.mailboxes.mailbox(&tenant, id).ok_or_else(|| {
             GraphError::new(
