@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use ferry_coordinator::{grpc, Coordinator, CoordinatorConfig};
-use ferry_core::mail::ews::EwsMailApiFactory;
+use ferry_mail::ProtocolFactory;
 
 use crate::services::ServiceArgs;
 
@@ -35,7 +35,7 @@ pub async fn run(args: CoordinatorArgs) -> anyhow::Result<()> {
         config,
         services.store,
         services.broker,
-        Arc::new(EwsMailApiFactory::default()),
+        Arc::new(ProtocolFactory::new()),
     );
     let shutdown = crate::shutdown::on_signal();
     let (listener, address) = grpc::bind(args.listen)

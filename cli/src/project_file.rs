@@ -4,7 +4,8 @@
 //! ```json
 //! {
 //!   "name": "Contoso to Fabrikam",
-//!   "source": { "tenant": "contoso.com", "client_id": "…", "client_secret_env": "SOURCE_SECRET" },
+//!   "source": { "tenant": "contoso.com", "api": "ews", "client_id": "…",
+//!               "client_secret_env": "SOURCE_SECRET" },
 //!   "destination": { "tenant": "fabrikam.com", "cloud": "worldwide", "client_id": "…",
 //!                    "certificate_file": "app.pem", "private_key_file": "app.key" },
 //!   "options": { "requests_per_second": 20 }
@@ -26,12 +27,18 @@ pub struct TenantFile {
     pub cloud: Option<String>,
     /// Tenant id or domain.
     pub tenant: String,
+    /// `ews` (default) or `graph`.
+    #[serde(default)]
+    pub api: Option<String>,
     /// Overrides.
     #[serde(default)]
     pub token_url: String,
-    /// Overrides.
+    /// Overrides (EWS endpoints).
     #[serde(default)]
     pub ews_url: String,
+    /// Overrides (Graph endpoints).
+    #[serde(default)]
+    pub graph_url: String,
     /// Overrides.
     #[serde(default)]
     pub resource: String,
@@ -103,6 +110,16 @@ fn cloud(name: Option<&str>) -> anyhow::Result<v1::Cloud> {
     })
 }
 
+/// The API's protocol for a file's `api` (none: the coordinator's default).
+pub fn api(name: Option<&str>) -> anyhow::Result<v1::Api> {
+    Ok(match name.map(str::to_ascii_lowercase).as_deref() {
+        None => v1::Api::Unspecified,
+        Some("ews") => v1::Api::Ews,
+        Some("graph") => v1::Api::Graph,
+        Some(other) => bail!("unknown api {other:?} (ews or graph)"),
+    })
+}
+
 fn secret(
     inline: &Option<String>,
     env: &Option<String>,
@@ -158,8 +175,10 @@ impl TenantFile {
         Ok(v1::Endpoint {
             cloud: cloud(self.cloud.as_deref())? as i32,
             tenant: self.tenant.clone(),
+            api: api(self.api.as_deref())? as i32,
             token_url: self.token_url.clone(),
             ews_url: self.ews_url.clone(),
+            graph_url: self.graph_url.clone(),
             resource: self.resource.clone(),
             credentials: Some(credentials),
         })
@@ -212,8 +231,10 @@ pub fn request_from_sim(
     let endpoint = |tenant: &ferry_sim::TenantConnection| v1::Endpoint {
         cloud: v1::Cloud::Worldwide as i32,
         tenant: tenant.domain.clone(),
+        api: v1::Api::Ews as i32,
         token_url: tenant.token_url.clone(),
         ews_url: tenant.ews_url.clone(),
+        graph_url: String::new(),
         resource: String::new(),
         credentials: Some(v1::endpoint::Credentials::ClientSecret(
             v1::ClientSecretCredentials {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use ferry_core::mail::ews::EwsMailApiFactory;
+use ferry_mail::ProtocolFactory;
 use ferry_worker::{Worker, WorkerConfig};
 
 use crate::services::ServiceArgs;
@@ -45,7 +45,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         config,
         services.store,
         services.broker,
-        Arc::new(EwsMailApiFactory::default()),
+        Arc::new(ProtocolFactory::new()),
     );
     worker.run(crate::shutdown::on_signal()).await;
     Ok(())

@@ -8,36 +8,34 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use ferry_core::mail::MailApi;
+use ferry_core::mail::{
+    FolderId, FolderPermission, FolderPermissions, Grantee, InboxRule, MailApi, RuleAddress,
+    RuleFolder, RuleValue,
+};
 use ferry_core::mapping::RecipientMapping;
 use ferry_core::model::{ItemErrorRecord, PassId};
 use ferry_core::pacing::{Lane, Repeat};
-use ferry_ews::types::{
-    EmailAddress, FolderId, FolderRef, InboxRule, Permission, PermissionUser, RuleValue,
-};
 
 use crate::folders::FolderPair;
 
 /// Whether a permission set only says what a new folder has anyway (Default and Anonymous, no
 /// rights), so there is nothing to copy.
-fn nothing_to_copy(permissions: &[Permission]) -> bool {
-    permissions.iter().all(|permission| {
-        !matches!(permission.user, PermissionUser::User { .. }) && permission.level == "None"
-    })
+fn nothing_to_copy(permissions: &[FolderPermission]) -> bool {
+    permissions.iter().all(FolderPermission::is_default_none)
 }
 
 /// Permissions with user addresses mapped; users not migrated are dropped and returned.
 pub fn map_permissions(
-    permissions: &[Permission],
+    permissions: &FolderPermissions,
     addresses: &RecipientMapping,
-) -> (Vec<Permission>, Vec<String>) {
-    let mut mapped = Vec::with_capacity(permissions.len());
+) -> (FolderPermissions, Vec<String>) {
+    let mut mapped = Vec::with_capacity(permissions.entries.len());
     let mut dropped = Vec::new();
-    for permission in permissions {
-        match &permission.user {
-            PermissionUser::User { address, .. } => match addresses.map(address) {
-                Some(destination) => mapped.push(Permission {
-                    user: PermissionUser::User {
+    for permission in &permissions.entries {
+        match &permission.grantee {
+            Grantee::User { address, .. } => match addresses.map(address) {
+                Some(destination) => mapped.push(FolderPermission {
+                    grantee: Grantee::User {
                         address: destination,
                         display_name: None,
                     },
@@ -48,6 +46,10 @@ pub fn map_permissions(
             _ => mapped.push(permission.clone()),
         }
     }
+    let mapped = FolderPermissions {
+        scope: permissions.scope,
+        entries: mapped,
+    };
     (mapped, dropped)
 }
 
@@ -55,22 +57,17 @@ pub fn map_permissions(
 pub fn translate_rule(
     rule: &InboxRule,
     addresses: &RecipientMapping,
-    folders: &HashMap<String, String>,
+    folders: &HashMap<FolderId, FolderId>,
 ) -> Result<InboxRule, String> {
-    if !rule.unsupported_entries.is_empty() {
+    if !rule.unsupported.is_empty() {
         return Err(format!(
             "uses {} which cannot be recreated",
-            rule.unsupported_entries.join(", ")
+            rule.unsupported.join(", ")
         ));
     }
     let mut translated = rule.clone();
     translated.id = None;
-    for entry in translated
-        .conditions
-        .iter_mut()
-        .chain(translated.exceptions.iter_mut())
-        .chain(translated.actions.iter_mut())
-    {
+    for entry in translated.entries_mut() {
         match &mut entry.value {
             RuleValue::Addresses(list) => {
                 for address in list.iter_mut() {
@@ -79,15 +76,15 @@ pub fn translate_rule(
                         .as_deref()
                         .and_then(|source| addresses.map(source))
                     {
-                        *address = EmailAddress {
+                        *address = RuleAddress {
                             name: address.name.clone(),
                             address: Some(mapped),
                         };
                     }
                 }
             }
-            RuleValue::Folder(FolderRef::Id(id)) => match folders.get(&id.id) {
-                Some(destination) => *id = FolderId::new(destination.clone()),
+            RuleValue::Folder(RuleFolder::Id(id)) => match folders.get(id) {
+                Some(destination) => *id = destination.clone(),
                 None => return Err(format!("its {} folder was not migrated", entry.name)),
             },
             _ => {}
@@ -136,8 +133,17 @@ impl ExtrasCopier<'_> {
         let mut errors = Vec::new();
         let (source, destination) = (self.source, self.destination);
         let (source_address, destination_address) = (self.source_address, self.destination_address);
+        let mut not_carried = Vec::new();
         for pair in pairs {
-            let folder = pair.source.id.as_str();
+            let folder = &pair.source;
+            if !source.capabilities().carries_permissions_of(folder)
+                || !destination
+                    .capabilities()
+                    .carries_permissions_of(&pair.destination)
+            {
+                not_carried.push(pair.path.as_str());
+                continue;
+            }
             let permissions = match self
                 .source_lane
                 .call(Repeat::Safe, || source.permissions(source_address, folder))
@@ -154,7 +160,7 @@ impl ExtrasCopier<'_> {
                     continue;
                 }
             };
-            if nothing_to_copy(&permissions) {
+            if nothing_to_copy(&permissions.entries) {
                 continue;
             }
             let (mapped, dropped) = map_permissions(&permissions, self.addresses);
@@ -163,12 +169,11 @@ impl ExtrasCopier<'_> {
                     format!("{user} is not a migrated mailbox, so its permission was not copied");
                 errors.push(self.error(&pair.path, &user, "permission_user_not_migrated", message));
             }
-            let calendar = pair.source.folder_class.starts_with("IPF.Appointment");
-            let target = pair.destination_id.as_str();
+            let target = &pair.destination;
             let set = self
                 .destination_lane
                 .call(Repeat::Safe, || {
-                    destination.set_permissions(destination_address, target, calendar, &mapped)
+                    destination.set_permissions(destination_address, target, &mapped)
                 })
                 .await;
             if let Err(error) = set {
@@ -180,14 +185,33 @@ impl ExtrasCopier<'_> {
                 ));
             }
         }
+        if !not_carried.is_empty() {
+            let message = format!(
+                "permissions of {} folder(s) were not copied: {} cannot carry them ({})",
+                not_carried.len(),
+                protocols(source, destination),
+                not_carried.join(", ")
+            );
+            errors.push(self.error("Folder permissions", "", "permissions_unsupported", message));
+        }
         errors
     }
 
     /// Creates the source's inbox rules the destination does not have yet (by name); returns what
     /// could not be copied.
-    pub async fn copy_rules(&mut self, folders: &HashMap<String, String>) -> Vec<ItemErrorRecord> {
+    pub async fn copy_rules(
+        &mut self,
+        folders: &HashMap<FolderId, FolderId>,
+    ) -> Vec<ItemErrorRecord> {
         const PLACE: &str = "Inbox rules";
         let (source, destination) = (self.source, self.destination);
+        if !source.capabilities().inbox_rules || !destination.capabilities().inbox_rules {
+            let message = format!(
+                "inbox rules were not copied: {} cannot carry them",
+                protocols(source, destination)
+            );
+            return vec![self.error(PLACE, "", "rules_unsupported", message)];
+        }
         let (source_address, destination_address) = (self.source_address, self.destination_address);
         let rules = match self
             .source_lane
@@ -247,11 +271,20 @@ impl ExtrasCopier<'_> {
     }
 }
 
+/// The protocols of a source and a destination, for messages (`graph`, `ews to graph`).
+fn protocols(source: &dyn MailApi, destination: &dyn MailApi) -> String {
+    if source.protocol() == destination.protocol() {
+        source.protocol().to_string()
+    } else {
+        format!("{} to {}", source.protocol(), destination.protocol())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferry_core::mail::{PermissionScope, RuleEntry};
     use ferry_core::model::{MailboxId, MailboxRecord, MailboxState, ProjectId};
-    use ferry_ews::types::RuleEntry;
 
     fn addresses() -> RecipientMapping {
         RecipientMapping::parse(&["@partner.example->@fabrikam.com".to_string()])
@@ -270,8 +303,8 @@ mod tests {
             }])
     }
 
-    fn user(address: &str) -> PermissionUser {
-        PermissionUser::User {
+    fn user(address: &str) -> Grantee {
+        Grantee::User {
             address: address.into(),
             display_name: Some("Someone".into()),
         }
@@ -279,31 +312,36 @@ mod tests {
 
     #[test]
     fn permissions_follow_users_to_their_new_addresses() {
-        let permissions = vec![
-            Permission::with_level(PermissionUser::Default, "Reviewer"),
-            Permission::with_level(user("ann@contoso.com"), "Editor"),
-            Permission::with_level(user("stranger@elsewhere.com"), "Author"),
-            Permission::with_level(user("lee@partner.example"), "Reviewer"),
-        ];
+        let permissions = FolderPermissions {
+            scope: PermissionScope::Folder,
+            entries: vec![
+                FolderPermission::with_level(Grantee::Default, "Reviewer"),
+                FolderPermission::with_level(user("ann@contoso.com"), "Editor"),
+                FolderPermission::with_level(user("stranger@elsewhere.com"), "Author"),
+                FolderPermission::with_level(user("lee@partner.example"), "Reviewer"),
+            ],
+        };
         let (mapped, dropped) = map_permissions(&permissions, &addresses());
+        assert_eq!(mapped.scope, PermissionScope::Folder);
+        let mapped = mapped.entries;
         assert_eq!(mapped.len(), 3);
-        assert_eq!(mapped[1].user, user_without_name("ann@fabrikam.com"));
+        assert_eq!(mapped[1].grantee, user_without_name("ann@fabrikam.com"));
         assert_eq!(mapped[1].level, "Editor");
         assert_eq!(
-            mapped[2].user,
+            mapped[2].grantee,
             user_without_name("lee@fabrikam.com"),
             "a mapping expression maps users outside the project too"
         );
         assert_eq!(dropped, vec!["stranger@elsewhere.com".to_string()]);
-        assert!(!nothing_to_copy(&permissions));
-        assert!(nothing_to_copy(&[Permission::with_level(
-            PermissionUser::Default,
+        assert!(!nothing_to_copy(&permissions.entries));
+        assert!(nothing_to_copy(&[FolderPermission::with_level(
+            Grantee::Default,
             "None"
         )]));
     }
 
-    fn user_without_name(address: &str) -> PermissionUser {
-        PermissionUser::User {
+    fn user_without_name(address: &str) -> Grantee {
+        Grantee::User {
             address: address.into(),
             display_name: None,
         }
@@ -317,30 +355,30 @@ mod tests {
             is_enabled: true,
             conditions: vec![RuleEntry {
                 name: "FromAddresses".into(),
-                value: RuleValue::Addresses(vec![EmailAddress {
+                value: RuleValue::Addresses(vec![RuleAddress {
                     name: Some("Ann".into()),
                     address: Some("ann@contoso.com".into()),
                 }]),
             }],
             exceptions: Vec::new(),
             actions: entries,
-            unsupported_entries: Vec::new(),
+            unsupported: Vec::new(),
         }
     }
 
     #[test]
     fn rules_get_destination_addresses_and_folders() {
-        let folders = HashMap::from([("src-folder".to_string(), "dst-folder".to_string())]);
+        let folders = HashMap::from([(FolderId::from("src-folder"), FolderId::from("dst-folder"))]);
         let source = rule(vec![RuleEntry {
             name: "MoveToFolder".into(),
-            value: RuleValue::Folder(FolderRef::Id(FolderId::new("src-folder"))),
+            value: RuleValue::Folder(RuleFolder::Id("src-folder".into())),
         }]);
         let translated =
             translate_rule(&source, &addresses(), &folders).unwrap_or_else(|why| panic!("{why}"));
         assert_eq!(translated.id, None, "a rule to create has no id");
         assert_eq!(
             translated.actions[0].value,
-            RuleValue::Folder(FolderRef::Id(FolderId::new("dst-folder")))
+            RuleValue::Folder(RuleFolder::Id("dst-folder".into()))
         );
         match &translated.conditions[0].value {
             RuleValue::Addresses(list) => {
@@ -350,12 +388,12 @@ mod tests {
         }
         let lost = rule(vec![RuleEntry {
             name: "CopyToFolder".into(),
-            value: RuleValue::Folder(FolderRef::Id(FolderId::new("gone"))),
+            value: RuleValue::Folder(RuleFolder::Id("gone".into())),
         }]);
         assert!(translate_rule(&lost, &addresses(), &folders).is_err());
         let mut unsupported = rule(Vec::new());
         unsupported
-            .unsupported_entries
+            .unsupported
             .push("ServerReplyWithMessage".into());
         assert!(translate_rule(&unsupported, &addresses(), &folders).is_err());
     }

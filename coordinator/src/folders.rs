@@ -1,13 +1,13 @@
 //! Matching a source mailbox's folder tree to the destination's, creating what is missing.
 //!
-//! Well-known folders (Inbox, Sent Items, Calendar...) match by their distinguished id, never by
+//! Well-known folders (Inbox, Sent Items, Calendar...) match by their well-known name, never by
 //! display name: names are localised (a French destination's Inbox is "Boîte de réception").
 //! Other folders match by name, case-insensitively as Exchange compares them, under the matched
 //! parent; a folder with no match is created with the source's name and class.
 
 use std::collections::{HashMap, HashSet};
 
-use ferry_core::mail::{MailApi, MailError, MailFolder};
+use ferry_core::mail::{FolderId, MailApi, MailError, MailFolder};
 use ferry_core::pacing::{Lane, Repeat};
 
 /// A source folder and the destination folder its items go to.
@@ -15,9 +15,18 @@ use ferry_core::pacing::{Lane, Repeat};
 pub struct FolderPair {
     /// The source folder.
     pub source: MailFolder,
-    /// The destination folder's id.
-    pub destination_id: String,
+    /// The destination folder.
+    pub destination: MailFolder,
     /// The source folder's path from the top of the mailbox (`Inbox/Projects`).
+    pub path: String,
+}
+
+/// A source folder that could not be mapped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedFolder {
+    /// The source folder.
+    pub source: MailFolder,
+    /// Its path from the top of the mailbox.
     pub path: String,
 }
 
@@ -29,15 +38,15 @@ pub struct FolderMapping {
     /// Destination folders created.
     pub created: u64,
     /// Folders that could not be mapped (their items are not migrated), with why.
-    pub skipped: Vec<(FolderPair, MailError)>,
+    pub skipped: Vec<(SkippedFolder, MailError)>,
 }
 
 impl FolderMapping {
     /// Source folder id to destination folder id.
-    pub fn ids(&self) -> HashMap<String, String> {
+    pub fn ids(&self) -> HashMap<FolderId, FolderId> {
         self.pairs
             .iter()
-            .map(|pair| (pair.source.id.clone(), pair.destination_id.clone()))
+            .map(|pair| (pair.source.id.clone(), pair.destination.id.clone()))
             .collect()
     }
 }
@@ -49,16 +58,14 @@ fn segment(name: &str) -> String {
 
 /// The path of every folder below `root`, by folder id. Folders whose parent chain does not
 /// reach `root` are left out.
-pub fn folder_paths(root: &str, folders: &[MailFolder]) -> HashMap<String, String> {
-    let by_id: HashMap<&str, &MailFolder> = folders
-        .iter()
-        .map(|folder| (folder.id.as_str(), folder))
-        .collect();
-    let mut paths: HashMap<String, String> = HashMap::new();
+pub fn folder_paths(root: &FolderId, folders: &[MailFolder]) -> HashMap<FolderId, String> {
+    let by_id: HashMap<&FolderId, &MailFolder> =
+        folders.iter().map(|folder| (&folder.id, folder)).collect();
+    let mut paths: HashMap<FolderId, String> = HashMap::new();
     for folder in folders {
         let mut chain = vec![folder];
         let mut reaches_root = false;
-        while let Some(parent) = chain.last().and_then(|folder| folder.parent_id.as_deref()) {
+        while let Some(parent) = chain.last().and_then(|folder| folder.parent_id.as_ref()) {
             if parent == root {
                 reaches_root = true;
                 break;
@@ -81,8 +88,8 @@ pub fn folder_paths(root: &str, folders: &[MailFolder]) -> HashMap<String, Strin
 }
 
 /// Source folders ordered so every parent comes before its children.
-fn parents_first<'a>(root: &str, folders: &'a [MailFolder]) -> Vec<&'a MailFolder> {
-    let mut placed: HashSet<&str> = HashSet::from([root]);
+fn parents_first<'a>(root: &FolderId, folders: &'a [MailFolder]) -> Vec<&'a MailFolder> {
+    let mut placed: HashSet<&FolderId> = HashSet::from([root]);
     let mut ordered = Vec::with_capacity(folders.len());
     let mut waiting: Vec<&MailFolder> = folders.iter().collect();
     loop {
@@ -90,10 +97,10 @@ fn parents_first<'a>(root: &str, folders: &'a [MailFolder]) -> Vec<&'a MailFolde
         waiting.retain(|folder| {
             let ready = folder
                 .parent_id
-                .as_deref()
+                .as_ref()
                 .is_some_and(|parent| placed.contains(parent));
             if ready {
-                placed.insert(folder.id.as_str());
+                placed.insert(&folder.id);
                 ordered.push(*folder);
             }
             !ready
@@ -104,27 +111,27 @@ fn parents_first<'a>(root: &str, folders: &'a [MailFolder]) -> Vec<&'a MailFolde
     }
 }
 
-/// The destination folder a source folder matches, if any: by distinguished id for well-known
+/// The destination folder a source folder matches, if any: by well-known name for well-known
 /// folders, else by name under `parent`. Folders already matched are not matched again.
 pub fn find_match<'a>(
     source: &MailFolder,
-    parent: &str,
+    parent: &FolderId,
     destination: &'a [MailFolder],
-    taken: &HashSet<String>,
+    taken: &HashSet<FolderId>,
 ) -> Option<&'a MailFolder> {
     let free = |folder: &&MailFolder| !taken.contains(&folder.id);
-    if let Some(name) = &source.distinguished {
+    if let Some(name) = &source.well_known {
         if let Some(found) = destination
             .iter()
             .filter(free)
-            .find(|folder| folder.distinguished.as_deref() == Some(name.as_str()))
+            .find(|folder| folder.well_known.as_deref() == Some(name.as_str()))
         {
             return Some(found);
         }
     }
     destination.iter().filter(free).find(|folder| {
-        folder.parent_id.as_deref() == Some(parent)
-            && folder.distinguished.is_none()
+        folder.parent_id.as_ref() == Some(parent)
+            && folder.well_known.is_none()
             && folder.display_name.to_lowercase() == source.display_name.to_lowercase()
     })
 }
@@ -170,18 +177,23 @@ impl FolderMapper<'_> {
             .await?;
 
         let paths = folder_paths(&source_root, &source_folders);
-        let mut ids: HashMap<String, String> =
+        let mut ids: HashMap<FolderId, FolderId> =
             HashMap::from([(source_root.clone(), destination_root)]);
-        let mut taken: HashSet<String> = HashSet::new();
+        let mut taken: HashSet<FolderId> = HashSet::new();
         let mut mapping = FolderMapping::default();
         for folder in parents_first(&source_root, &source_folders) {
-            let pair = |destination_id: String| FolderPair {
+            let path = paths
+                .get(&folder.id)
+                .cloned()
+                .unwrap_or_else(|| segment(&folder.display_name));
+            let skipped = || SkippedFolder {
                 source: folder.clone(),
-                destination_id,
-                path: paths
-                    .get(&folder.id)
-                    .cloned()
-                    .unwrap_or_else(|| segment(&folder.display_name)),
+                path: path.clone(),
+            };
+            let pair = |destination: MailFolder| FolderPair {
+                source: folder.clone(),
+                destination,
+                path: path.clone(),
             };
             let Some(parent) = folder
                 .parent_id
@@ -191,37 +203,41 @@ impl FolderMapper<'_> {
             else {
                 let error =
                     MailError::FolderNotFound("its parent folder could not be migrated".into());
-                mapping.skipped.push((pair(String::new()), error));
+                mapping.skipped.push((skipped(), error));
                 continue;
             };
             if let Some(found) = find_match(folder, &parent, &destination_folders, &taken) {
                 taken.insert(found.id.clone());
                 ids.insert(folder.id.clone(), found.id.clone());
-                mapping.pairs.push(pair(found.id.clone()));
+                mapping.pairs.push(pair(found.clone()));
                 continue;
             }
             match self.create(&parent, folder, &mut destination_folders).await {
-                Ok(id) => {
+                Ok(created) => {
                     mapping.created += 1;
-                    taken.insert(id.clone());
-                    ids.insert(folder.id.clone(), id.clone());
-                    mapping.pairs.push(pair(id));
+                    taken.insert(created.id.clone());
+                    ids.insert(folder.id.clone(), created.id.clone());
+                    mapping.pairs.push(pair(created));
                 }
-                Err(error) => mapping.skipped.push((pair(String::new()), error)),
+                Err(error) => mapping.skipped.push((skipped(), error)),
             }
         }
-        let placed: HashSet<&str> = mapping
+        let placed: HashSet<&FolderId> = mapping
             .pairs
             .iter()
-            .chain(mapping.skipped.iter().map(|(pair, _)| pair))
-            .map(|pair| pair.source.id.as_str())
+            .map(|pair| &pair.source.id)
+            .chain(
+                mapping
+                    .skipped
+                    .iter()
+                    .map(|(skipped, _)| &skipped.source.id),
+            )
             .collect();
-        let orphans: Vec<FolderPair> = source_folders
+        let orphans: Vec<SkippedFolder> = source_folders
             .iter()
-            .filter(|folder| !placed.contains(folder.id.as_str()))
-            .map(|folder| FolderPair {
+            .filter(|folder| !placed.contains(&folder.id))
+            .map(|folder| SkippedFolder {
                 source: folder.clone(),
-                destination_id: String::new(),
                 path: segment(&folder.display_name),
             })
             .collect();
@@ -237,10 +253,10 @@ impl FolderMapper<'_> {
     /// taken (a folder created since the tree was read), the existing folder is used.
     async fn create(
         &mut self,
-        parent: &str,
+        parent: &FolderId,
         folder: &MailFolder,
         known: &mut Vec<MailFolder>,
-    ) -> Result<String, MailError> {
+    ) -> Result<MailFolder, MailError> {
         let (destination, address) = (self.destination, self.destination_address);
         let created = self
             .destination_lane
@@ -255,15 +271,16 @@ impl FolderMapper<'_> {
             .await;
         match created {
             Ok(id) => {
-                known.push(MailFolder {
-                    id: id.clone(),
-                    parent_id: Some(parent.to_string()),
+                let created = MailFolder {
+                    id,
+                    parent_id: Some(parent.clone()),
                     display_name: folder.display_name.clone(),
                     folder_class: folder.folder_class.clone(),
-                    distinguished: None,
+                    well_known: None,
                     item_count: 0,
-                });
-                Ok(id)
+                };
+                known.push(created.clone());
+                Ok(created)
             }
             Err(MailError::FolderExists(message)) => {
                 *known = self
@@ -271,11 +288,11 @@ impl FolderMapper<'_> {
                     .call(Repeat::Safe, || destination.folders(address))
                     .await?;
                 let probe = MailFolder {
-                    distinguished: None,
+                    well_known: None,
                     ..folder.clone()
                 };
                 find_match(&probe, parent, known, &HashSet::new())
-                    .map(|found| found.id.clone())
+                    .cloned()
                     .ok_or(MailError::FolderExists(message))
             }
             Err(error) => Err(error),
@@ -287,13 +304,13 @@ impl FolderMapper<'_> {
 mod tests {
     use super::*;
 
-    fn folder(id: &str, parent: &str, name: &str, distinguished: Option<&str>) -> MailFolder {
+    fn folder(id: &str, parent: &str, name: &str, well_known: Option<&str>) -> MailFolder {
         MailFolder {
             id: id.into(),
             parent_id: Some(parent.into()),
             display_name: name.into(),
             folder_class: "IPF.Note".into(),
-            distinguished: distinguished.map(String::from),
+            well_known: well_known.map(String::from),
             item_count: 0,
         }
     }
@@ -305,7 +322,7 @@ mod tests {
             folder("d-fake", "d-root", "Inbox", None),
             folder("d-inbox", "d-root", "Boîte de réception", Some("inbox")),
         ];
-        let found = find_match(&source, "d-root", &destination, &HashSet::new());
+        let found = find_match(&source, &"d-root".into(), &destination, &HashSet::new());
         assert_eq!(found.map(|folder| folder.id.as_str()), Some("d-inbox"));
     }
 
@@ -316,11 +333,11 @@ mod tests {
             folder("d-elsewhere", "d-sent", "Projects", None),
             folder("d-1", "d-inbox", "PROJECTS", None),
         ];
-        let found = find_match(&source, "d-inbox", &destination, &HashSet::new());
+        let found = find_match(&source, &"d-inbox".into(), &destination, &HashSet::new());
         assert_eq!(found.map(|folder| folder.id.as_str()), Some("d-1"));
-        let taken = HashSet::from(["d-1".to_string()]);
+        let taken = HashSet::from([FolderId::from("d-1")]);
         assert!(
-            find_match(&source, "d-inbox", &destination, &taken).is_none(),
+            find_match(&source, &"d-inbox".into(), &destination, &taken).is_none(),
             "a folder is matched once"
         );
     }
@@ -332,9 +349,12 @@ mod tests {
             folder("b", "a", "2024/Q1", None),
             folder("c", "missing", "Orphan", None),
         ];
-        let paths = folder_paths("root", &folders);
-        assert_eq!(paths.get("b").map(String::as_str), Some("Inbox/2024\\/Q1"));
-        assert!(!paths.contains_key("c"));
+        let paths = folder_paths(&"root".into(), &folders);
+        assert_eq!(
+            paths.get(&FolderId::from("b")).map(String::as_str),
+            Some("Inbox/2024\\/Q1")
+        );
+        assert!(!paths.contains_key(&FolderId::from("c")));
     }
 
     #[test]
@@ -344,7 +364,7 @@ mod tests {
             folder("b", "a", "B", None),
             folder("a", "root", "A", None),
         ];
-        let order: Vec<&str> = parents_first("root", &folders)
+        let order: Vec<&str> = parents_first(&"root".into(), &folders)
             .iter()
             .map(|folder| folder.id.as_str())
             .collect();

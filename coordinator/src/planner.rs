@@ -379,7 +379,7 @@ impl Coordinator {
             .iter()
             .filter(|pair| pair.source.item_count > 0)
         {
-            let folder = pair.source.id.as_str();
+            let folder = &pair.source.id;
             let listed = source_lane
                 .call(Repeat::Safe, || {
                     source.items(&mailbox.source_address, folder, scope)
@@ -401,14 +401,14 @@ impl Coordinator {
                     continue;
                 }
                 let mut unit = WorkUnit {
-                    unit_id: unit_id(&pass.id, &mailbox.id, folder, chunk.range).0,
+                    unit_id: unit_id(&pass.id, &mailbox.id, folder.as_str(), chunk.range).0,
                     project_id: project.id.0.clone(),
                     pass_id: pass.id.0.clone(),
                     mailbox_id: mailbox.id.0.clone(),
                     source_address: mailbox.source_address.clone(),
                     destination_address: mailbox.destination_address.clone(),
-                    source_folder_id: pair.source.id.clone(),
-                    destination_folder_id: pair.destination_id.clone(),
+                    source_folder_id: pair.source.id.0.clone(),
+                    destination_folder_id: pair.destination.id.0.clone(),
                     folder_path: pair.path.clone(),
                     folder_class: pair.source.folder_class.clone(),
                     planned_items: chunk.items,

@@ -2,12 +2,13 @@
 //! fault (`source.client_secret.client_id: required`).
 
 use chrono::{DateTime, Utc};
+use ferry_auth::ClientCertificate;
 use ferry_core::mapping::RecipientMapping;
+use ferry_core::model::{ApiSettings, Cloud, MailProtocol};
 use ferry_core::model::{
     CredentialConfig, EndpointConfig, MailboxId, PassKind, ProjectId, ProjectOptions,
 };
-use ferry_core::wire::{cloud_from_proto, datetime, pass_kind_from_proto};
-use ferry_ews::{ClientCertificate, Cloud, Endpoints};
+use ferry_core::wire::{cloud_from_proto, datetime, pass_kind_from_proto, protocol_from_proto};
 use ferry_proto::v1;
 
 use crate::error::CoordinatorError;
@@ -178,27 +179,81 @@ pub fn endpoint(
             "a tenant id or domain has no spaces or slashes",
         ));
     }
-    let defaults = Endpoints::for_cloud(cloud, &tenant);
+    let protocol = match endpoint.api {
+        0 => MailProtocol::Ews,
+        value => protocol_from_proto(value).ok_or_else(|| {
+            CoordinatorError::invalid(format!("{field}.api"), format!("unknown api {value}"))
+        })?,
+    };
+    let api = match (protocol, ApiSettings::for_cloud(protocol, cloud)) {
+        (_, ApiSettings::Ews { ews_url, resource }) => {
+            if !endpoint.graph_url.trim().is_empty() {
+                return Err(CoordinatorError::invalid(
+                    format!("{field}.graph_url"),
+                    "an EWS endpoint has no Graph URL (set api to graph to use Graph)",
+                ));
+            }
+            ApiSettings::Ews {
+                ews_url: url(&format!("{field}.ews_url"), &endpoint.ews_url, ews_url)?,
+                resource: url(&format!("{field}.resource"), &endpoint.resource, resource)?,
+            }
+        }
+        (
+            _,
+            ApiSettings::Graph {
+                graph_url,
+                resource,
+            },
+        ) => {
+            if !cloud.has_graph_mailbox_import_export() {
+                return Err(CoordinatorError::invalid(
+                    format!("{field}.api"),
+                    format!(
+                        "Microsoft offers Graph's mailbox import/export API in the global cloud only; \
+                         {} endpoints use EWS",
+                        cloud_name(cloud)
+                    ),
+                ));
+            }
+            if !endpoint.ews_url.trim().is_empty() {
+                return Err(CoordinatorError::invalid(
+                    format!("{field}.ews_url"),
+                    "a Graph endpoint has no EWS URL (set graph_url, or api to ews)",
+                ));
+            }
+            ApiSettings::Graph {
+                graph_url: url(
+                    &format!("{field}.graph_url"),
+                    &endpoint.graph_url,
+                    graph_url,
+                )?
+                .trim_end_matches('/')
+                .to_string(),
+                resource: url(&format!("{field}.resource"), &endpoint.resource, resource)?,
+            }
+        }
+    };
     Ok(EndpointConfig {
         cloud,
         token_url: url(
             &format!("{field}.token_url"),
             &endpoint.token_url,
-            defaults.token_url,
+            EndpointConfig::default_token_url(cloud, &tenant),
         )?,
-        ews_url: url(
-            &format!("{field}.ews_url"),
-            &endpoint.ews_url,
-            defaults.ews_url,
-        )?,
-        resource: url(
-            &format!("{field}.resource"),
-            &endpoint.resource,
-            defaults.resource,
-        )?,
+        api,
         credentials: credentials(field, endpoint)?,
         tenant,
     })
+}
+
+fn cloud_name(cloud: Cloud) -> &'static str {
+    match cloud {
+        Cloud::Worldwide => "worldwide",
+        Cloud::UsGovernment => "US Government (GCC High)",
+        Cloud::UsGovernmentDod => "US Government DoD",
+        Cloud::China => "China (21Vianet)",
+        Cloud::Germany => "Germany",
+    }
 }
 
 /// The most recipient mapping expressions a project takes (single-address expressions beyond
@@ -412,11 +467,57 @@ mod tests {
     fn a_valid_project_gets_the_clouds_urls_and_default_options() {
         let project = new_project(&valid_project()).unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(
-            project.source.ews_url,
-            "https://outlook.office365.com/EWS/Exchange.asmx"
+            project.source.api,
+            ApiSettings::Ews {
+                ews_url: "https://outlook.office365.com/EWS/Exchange.asmx".into(),
+                resource: "https://outlook.office365.com".into(),
+            },
+            "EWS unless the endpoint names its api"
         );
         assert!(project.source.token_url.contains("contoso.com"));
         assert_eq!(project.options, ProjectOptions::default());
+    }
+
+    #[test]
+    fn graph_endpoints_get_graphs_urls_in_the_global_cloud_only() {
+        let mut request = valid_project();
+        if let Some(source) = request.source.as_mut() {
+            source.api = v1::Api::Graph as i32;
+        }
+        let project = new_project(&request).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(
+            project.source.api,
+            ApiSettings::Graph {
+                graph_url: "https://graph.microsoft.com/v1.0".into(),
+                resource: "https://graph.microsoft.com".into(),
+            }
+        );
+        assert_eq!(project.destination.protocol(), MailProtocol::Ews);
+        if let Some(source) = request.source.as_mut() {
+            source.cloud = v1::Cloud::UsGovernment as i32;
+        }
+        assert_eq!(
+            new_project(&request).map(|_| ()).map_err(field_of),
+            Err("source.api".into()),
+            "national clouds have no Graph import/export API"
+        );
+        if let Some(source) = request.source.as_mut() {
+            source.cloud = v1::Cloud::Worldwide as i32;
+            source.ews_url = "https://outlook.office365.com/EWS/Exchange.asmx".into();
+        }
+        assert_eq!(
+            new_project(&request).map(|_| ()).map_err(field_of),
+            Err("source.ews_url".into()),
+            "a Graph endpoint with an EWS URL is a mistake worth naming"
+        );
+        if let Some(source) = request.source.as_mut() {
+            source.ews_url.clear();
+            source.api = 9;
+        }
+        assert_eq!(
+            new_project(&request).map(|_| ()).map_err(field_of),
+            Err("source.api".into())
+        );
     }
 
     #[test]

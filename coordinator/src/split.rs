@@ -2,7 +2,7 @@
 //! unit runs for hours and several workers can share one big folder.
 
 use chrono::{DateTime, Utc};
-use ferry_core::mail::{ReceivedRange, SourceItem};
+use ferry_core::mail::{ListedItem, ReceivedRange};
 
 /// One range of a folder and what it held at planning.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub struct Chunk {
 /// The ranges tile `scope` exactly, so items that arrive after planning still fall in one of
 /// them. Items received at the same instant stay together, so a range may run over. A folder
 /// whose items lack received times is not split (a range could not select them).
-pub fn split_folder(items: &[SourceItem], scope: ReceivedRange, unit_items: usize) -> Vec<Chunk> {
+pub fn split_folder(items: &[ListedItem], scope: ReceivedRange, unit_items: usize) -> Vec<Chunk> {
     let whole = || {
         vec![Chunk {
             range: scope,
@@ -68,9 +68,9 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn item(second: i64) -> SourceItem {
-        SourceItem {
-            id: format!("id-{second}"),
+    fn item(second: i64) -> ListedItem {
+        ListedItem {
+            id: format!("id-{second}").into(),
             received: Utc.timestamp_opt(1_600_000_000 + second, 0).single(),
             size: 10,
             item_class: "IPM.Note".into(),
@@ -86,7 +86,7 @@ mod tests {
 
     #[test]
     fn small_folders_are_one_unit() {
-        let items: Vec<SourceItem> = (0..5).map(item).collect();
+        let items: Vec<ListedItem> = (0..5).map(item).collect();
         let chunks = split_folder(&items, ReceivedRange::default(), 10);
         assert_eq!(chunks.len(), 1);
         assert_eq!((chunks[0].items, chunks[0].bytes), (5, 50));
@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn large_folders_split_into_ranges_that_tile_the_scope() {
-        let items: Vec<SourceItem> = (0..25).rev().map(item).collect();
+        let items: Vec<ListedItem> = (0..25).rev().map(item).collect();
         let scope = ReceivedRange {
             from: None,
             before: Utc.timestamp_opt(1_700_000_000, 0).single(),
@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn items_at_the_same_instant_stay_together() {
-        let mut items: Vec<SourceItem> = (0..4).map(|_| item(0)).collect();
+        let mut items: Vec<ListedItem> = (0..4).map(|_| item(0)).collect();
         items.extend((1..4).map(item));
         let chunks = split_folder(&items, ReceivedRange::default(), 2);
         assert_eq!(
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn undated_items_keep_the_folder_whole() {
-        let mut items: Vec<SourceItem> = (0..5).map(item).collect();
+        let mut items: Vec<ListedItem> = (0..5).map(item).collect();
         items[2].received = None;
         assert_eq!(split_folder(&items, ReceivedRange::default(), 2).len(), 1);
     }

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use ferry_core::model::{
-    counter, Counters, EndpointConfig, ItemErrorRecord, MailboxId, MailboxRecord, ProjectId,
-    ProjectRecord,
+    counter, ApiSettings, Counters, EndpointConfig, ItemErrorRecord, MailboxId, MailboxRecord,
+    ProjectId, ProjectRecord,
 };
 use ferry_core::store::CounterKey;
 use ferry_core::wire::{
-    cloud_to_proto, counters_to_proto, optional_timestamp, pass_kind_to_proto, state_to_proto,
-    timestamp,
+    cloud_to_proto, counters_to_proto, optional_timestamp, pass_kind_to_proto, protocol_to_proto,
+    state_to_proto, timestamp,
 };
 use ferry_proto::v1;
 
@@ -52,7 +52,15 @@ pub fn endpoint_summary(endpoint: &EndpointConfig) -> v1::EndpointSummary {
     v1::EndpointSummary {
         cloud: cloud_to_proto(endpoint.cloud) as i32,
         tenant: endpoint.tenant.clone(),
-        ews_url: endpoint.ews_url.clone(),
+        api: protocol_to_proto(endpoint.protocol()) as i32,
+        ews_url: match &endpoint.api {
+            ApiSettings::Ews { ews_url, .. } => ews_url.clone(),
+            ApiSettings::Graph { .. } => String::new(),
+        },
+        graph_url: match &endpoint.api {
+            ApiSettings::Graph { graph_url, .. } => graph_url.clone(),
+            ApiSettings::Ews { .. } => String::new(),
+        },
         credential_kind: endpoint.credentials.kind().to_string(),
         client_id: endpoint.credentials.client_id().to_string(),
         username: endpoint

@@ -11,9 +11,9 @@ use chrono::{TimeZone, Utc};
 
 use crate::broker::{Broker, Delivery, Subscription};
 use crate::model::{
-    new_id, Counters, CredentialConfig, EndpointConfig, ItemErrorRecord, ItemKey, MailboxId,
-    MailboxRecord, MailboxState, PassId, PassKind, PassRecord, ProjectId, ProjectOptions,
-    ProjectRecord, UnitId,
+    new_id, ApiSettings, Counters, CredentialConfig, EndpointConfig, ItemErrorRecord, ItemKey,
+    MailboxId, MailboxRecord, MailboxState, PassId, PassKind, PassRecord, ProjectId,
+    ProjectOptions, ProjectRecord, UnitId,
 };
 use crate::store::{CounterKey, MigratedCommit, MigratedItem, Store, UnitOutcome};
 
@@ -184,8 +184,10 @@ fn endpoint(tenant: &str) -> EndpointConfig {
         cloud: Default::default(),
         tenant: tenant.into(),
         token_url: format!("https://login.example/{tenant}/token"),
-        ews_url: "https://ews.example/EWS/Exchange.asmx".into(),
-        resource: "https://ews.example".into(),
+        api: ApiSettings::Ews {
+            ews_url: "https://ews.example/EWS/Exchange.asmx".into(),
+            resource: "https://ews.example".into(),
+        },
         credentials: CredentialConfig::ClientSecret {
             client_id: "app".into(),
             client_secret: "secret".into(),

@@ -4,9 +4,11 @@
 //! - [`broker`]: the work and result queues, over RabbitMQ ([`broker::amqp`]) or in memory;
 //! - [`store`]: the coordinator's state and the workers' bookkeeping, in Redis ([`store::redis`])
 //!   or in memory;
-//! - [`mail`]: the mailbox service, over EWS ([`mail::ews`]) and later Microsoft Graph.
+//! - [`mail`]: the mailbox service in the domain's own types; EWS and Microsoft Graph adapt to
+//!   it in `ferry-mail`, and [`mail::memory`] implements it in memory with injectable faults.
 //!
-//! [`conformance`] holds the test suites every broker and store implementation must pass.
+//! [`conformance`] holds the test suites every broker and store implementation must pass;
+//! [`mail::conformance`] the one every mail service passes.
 
 pub mod broker;
 pub mod conformance;

@@ -76,7 +76,7 @@ impl ItemKey {
 }
 
 /// Which Microsoft cloud a tenant is in.
-pub use ferry_ews::Cloud;
+pub use ferry_auth::Cloud;
 
 /// How to sign in to a tenant. Secrets never print.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +148,101 @@ impl fmt::Debug for CredentialConfig {
     }
 }
 
+/// Which protocol an endpoint speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailProtocol {
+    /// Exchange Web Services (SOAP).
+    Ews,
+    /// Microsoft Graph's mailbox import/export API (v1.0).
+    Graph,
+}
+
+impl MailProtocol {
+    /// `ews` or `graph`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MailProtocol::Ews => "ews",
+            MailProtocol::Graph => "graph",
+        }
+    }
+
+    /// The protocol named `ews` or `graph` (any case).
+    pub fn parse(name: &str) -> Option<MailProtocol> {
+        match name.to_ascii_lowercase().as_str() {
+            "ews" => Some(MailProtocol::Ews),
+            "graph" => Some(MailProtocol::Graph),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for MailProtocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The protocol an endpoint speaks, with the settings only that protocol has. The adapter for
+/// the protocol (in `ferry-mail`) is what reads them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "api", rename_all = "snake_case")]
+pub enum ApiSettings {
+    /// Exchange Web Services.
+    Ews {
+        /// The EWS endpoint (`https://outlook.office365.com/EWS/Exchange.asmx`).
+        ews_url: String,
+        /// The resource tokens are asked for (`https://outlook.office365.com`).
+        resource: String,
+    },
+    /// Microsoft Graph.
+    Graph {
+        /// Graph's versioned root (`https://graph.microsoft.com/v1.0`).
+        graph_url: String,
+        /// The resource tokens are asked for (`https://graph.microsoft.com`).
+        resource: String,
+    },
+}
+
+impl ApiSettings {
+    /// The settings of `protocol` in `cloud`.
+    pub fn for_cloud(protocol: MailProtocol, cloud: Cloud) -> ApiSettings {
+        match protocol {
+            MailProtocol::Ews => ApiSettings::Ews {
+                ews_url: format!("{}/EWS/Exchange.asmx", cloud.exchange_resource()),
+                resource: cloud.exchange_resource().to_string(),
+            },
+            MailProtocol::Graph => ApiSettings::Graph {
+                graph_url: format!("{}/v1.0", cloud.graph_resource()),
+                resource: cloud.graph_resource().to_string(),
+            },
+        }
+    }
+
+    /// Which protocol.
+    pub fn protocol(&self) -> MailProtocol {
+        match self {
+            ApiSettings::Ews { .. } => MailProtocol::Ews,
+            ApiSettings::Graph { .. } => MailProtocol::Graph,
+        }
+    }
+
+    /// The URL requests go to.
+    pub fn service_url(&self) -> &str {
+        match self {
+            ApiSettings::Ews { ews_url, .. } => ews_url,
+            ApiSettings::Graph { graph_url, .. } => graph_url,
+        }
+    }
+
+    /// The resource tokens are asked for.
+    pub fn resource(&self) -> &str {
+        match self {
+            ApiSettings::Ews { resource, .. } | ApiSettings::Graph { resource, .. } => resource,
+        }
+    }
+}
+
 /// How to reach one tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointConfig {
@@ -157,20 +252,29 @@ pub struct EndpointConfig {
     pub tenant: String,
     /// Token endpoint (derived from the cloud unless overridden).
     pub token_url: String,
-    /// EWS endpoint.
-    pub ews_url: String,
-    /// Token resource.
-    pub resource: String,
+    /// The protocol and its settings.
+    #[serde(flatten)]
+    pub api: ApiSettings,
     /// Credentials.
     pub credentials: CredentialConfig,
 }
 
 impl EndpointConfig {
+    /// The cloud's token endpoint for `tenant`.
+    pub fn default_token_url(cloud: Cloud, tenant: &str) -> String {
+        format!("{}/{tenant}/oauth2/v2.0/token", cloud.authority())
+    }
+
+    /// The protocol it speaks.
+    pub fn protocol(&self) -> MailProtocol {
+        self.api.protocol()
+    }
+
     /// A stable key for rate limiting and pausing: the tenant at its endpoint.
     pub fn tenant_key(&self) -> String {
         format!(
             "{}|{}",
-            self.ews_url.to_ascii_lowercase(),
+            self.api.service_url().to_ascii_lowercase(),
             self.tenant.to_ascii_lowercase()
         )
     }

@@ -4,7 +4,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use ferry_proto::v1;
 
-use crate::model::{counter, Cloud, Counters, ItemErrorRecord, MailboxState, PassId, PassKind};
+use crate::model::{
+    counter, Cloud, Counters, ItemErrorRecord, MailProtocol, MailboxState, PassId, PassKind,
+};
 
 /// A protobuf timestamp.
 pub fn timestamp(time: DateTime<Utc>) -> prost_types::Timestamp {
@@ -45,6 +47,23 @@ pub fn cloud_to_proto(cloud: Cloud) -> v1::Cloud {
         Cloud::UsGovernmentDod => v1::Cloud::UsGovernmentDod,
         Cloud::China => v1::Cloud::China,
         Cloud::Germany => v1::Cloud::Germany,
+    }
+}
+
+/// The API's protocol; `None` for `API_UNSPECIFIED` or an unknown value.
+pub fn protocol_from_proto(value: i32) -> Option<MailProtocol> {
+    match v1::Api::try_from(value).ok()? {
+        v1::Api::Unspecified => None,
+        v1::Api::Ews => Some(MailProtocol::Ews),
+        v1::Api::Graph => Some(MailProtocol::Graph),
+    }
+}
+
+/// The API's name for a protocol.
+pub fn protocol_to_proto(protocol: MailProtocol) -> v1::Api {
+    match protocol {
+        MailProtocol::Ews => v1::Api::Ews,
+        MailProtocol::Graph => v1::Api::Graph,
     }
 }
 

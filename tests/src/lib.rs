@@ -297,12 +297,15 @@ impl SimHarness {
             .unwrap_or_default()
     }
 
-    /// Stops the simulator and checks every recorded reply against Microsoft's schemas.
+    /// Stops the simulator and checks every recorded EWS reply against Microsoft's schemas
+    /// (Graph's JSON replies, recorded beside them, are checked against Graph's metadata by the
+    /// simulator's own tests).
     pub async fn finish(self) {
         self.sim.stop().await.expect("simulator stops cleanly");
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.replies.path())
             .map(|entries| entries.flatten().map(|entry| entry.path()).collect())
             .unwrap_or_default();
+        files.retain(|path| path.extension().is_some_and(|extension| extension == "xml"));
         files.sort();
         if files.is_empty() {
             return;

@@ -16,7 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use ferry_core::mail::{MailApi, MailError, SourceItem, ThrottleScope};
+use ferry_core::mail::{
+    ExportData, FolderId, ItemId, ListedItem, MailApi, MailError, ThrottleScope,
+};
 use ferry_core::model::{
     ItemErrorRecord, ItemKey, MailboxId, PassId, ProjectId, ProjectRecord, UnitId,
 };
@@ -24,7 +26,6 @@ use ferry_core::pacing::{Lane, Repeat};
 use ferry_core::store::{CounterKey, MigratedCommit, MigratedItem, Store, StoreError};
 use ferry_core::units::unit_range;
 use ferry_core::wire::item_error_to_proto;
-use ferry_ews::data::ItemData;
 use ferry_proto::v1::{UnitResult, WorkUnit};
 
 use crate::batch::batches;
@@ -45,7 +46,7 @@ pub enum UnitStop {
 /// A source item to copy, with its key.
 #[derive(Debug, Clone, Copy)]
 struct Candidate<'a> {
-    item: &'a SourceItem,
+    item: &'a ListedItem,
     key: ItemKey,
 }
 
@@ -123,11 +124,8 @@ impl UnitJob<'_> {
     /// Runs the unit to its result.
     pub async fn run(mut self) -> Result<UnitResult, UnitStop> {
         let source = self.source.clone();
-        let (mailbox, folder, range) = (
-            &self.unit.source_address,
-            &self.unit.source_folder_id,
-            unit_range(self.unit),
-        );
+        let folder = FolderId::new(self.unit.source_folder_id.clone());
+        let (mailbox, folder, range) = (&self.unit.source_address, &folder, unit_range(self.unit));
         let listed = self
             .source_lane
             .call(Repeat::Safe, || source.items(mailbox, folder, range))
@@ -192,14 +190,14 @@ impl UnitJob<'_> {
     /// The items whose keys are not in the mailbox's migrated set.
     async fn not_yet_migrated<'i>(
         &self,
-        items: &'i [SourceItem],
+        items: &'i [ListedItem],
     ) -> Result<Vec<Candidate<'i>>, UnitStop> {
         let key = self.counter_key();
         let candidates: Vec<Candidate<'i>> = items
             .iter()
             .map(|item| Candidate {
                 item,
-                key: ItemKey::of(&self.unit.source_address, &item.id),
+                key: ItemKey::of(&self.unit.source_address, item.id.as_str()),
             })
             .collect();
         let mut todo = Vec::with_capacity(candidates.len());
@@ -266,10 +264,8 @@ impl UnitJob<'_> {
             return Ok(HashSet::new());
         }
         let destination = self.destination.clone();
-        let (mailbox, folder) = (
-            &self.unit.destination_address,
-            &self.unit.destination_folder_id,
-        );
+        let folder = FolderId::new(self.unit.destination_folder_id.clone());
+        let (mailbox, folder) = (&self.unit.destination_address, &folder);
         let present = self
             .destination_lane
             .call(Repeat::Safe, || destination.stamped_items(mailbox, folder))
@@ -321,7 +317,7 @@ impl UnitJob<'_> {
             other => other.to_string(),
         };
         ItemErrorRecord {
-            source_item_id: candidate.item.id.clone(),
+            source_item_id: candidate.item.id.0.clone(),
             folder_path: self.unit.folder_path.clone(),
             code: error.code(),
             message,
@@ -432,8 +428,8 @@ impl UnitJob<'_> {
     async fn prepare(
         &mut self,
         candidate: &Candidate<'_>,
-        data: &ItemData,
-    ) -> Result<(ItemData, u32), MailError> {
+        data: &ExportData,
+    ) -> Result<(ExportData, u32), MailError> {
         let mut item = OutboundItem::read(data)?;
         item.stamp(candidate.key);
         let mut rewritten = 0;
@@ -470,10 +466,10 @@ impl UnitJob<'_> {
     }
 
     /// Exports `candidates`; one outcome per candidate, in order.
-    async fn export(&mut self, candidates: &[Candidate<'_>]) -> Vec<Result<ItemData, MailError>> {
+    async fn export(&mut self, candidates: &[Candidate<'_>]) -> Vec<Result<ExportData, MailError>> {
         let source = self.source.clone();
         let mailbox = &self.unit.source_address;
-        let ids: Vec<String> = candidates
+        let ids: Vec<ItemId> = candidates
             .iter()
             .map(|candidate| candidate.item.id.clone())
             .collect();
@@ -508,18 +504,16 @@ impl UnitJob<'_> {
     /// (the reply was lost) is settled by looking at the destination before anything is retried.
     async fn upload<'i>(
         &mut self,
-        items: Vec<(Candidate<'i>, ItemData, u32)>,
+        items: Vec<(Candidate<'i>, ExportData, u32)>,
     ) -> Result<Uploaded<'i>, UnitStop> {
         let mut uploaded = Uploaded::default();
         if items.is_empty() {
             return Ok(uploaded);
         }
         let destination = self.destination.clone();
-        let (mailbox, folder) = (
-            &self.unit.destination_address,
-            &self.unit.destination_folder_id,
-        );
-        let data: Vec<ItemData> = items.iter().map(|(_, data, _)| data.clone()).collect();
+        let folder = FolderId::new(self.unit.destination_folder_id.clone());
+        let (mailbox, folder) = (&self.unit.destination_address, &folder);
+        let data: Vec<ExportData> = items.iter().map(|(_, data, _)| data.clone()).collect();
         let reply = self
             .destination_lane
             .call(Repeat::OnlyIfThrottled, || {
@@ -604,3 +598,6 @@ struct Uploaded<'i> {
     /// Items that cannot be copied.
     failed: Vec<(Candidate<'i>, MailError)>,
 }
+
+#[cfg(test)]
+mod tests;

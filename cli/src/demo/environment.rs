@@ -10,9 +10,9 @@ use std::time::Duration;
 use anyhow::Context;
 use ferry_coordinator::requests::{new_project, NewPass};
 use ferry_coordinator::{grpc, Coordinator, CoordinatorConfig};
-use ferry_core::mail::ews::EwsMailApiFactory;
 use ferry_core::mapping::RecipientMapping;
 use ferry_core::model::{MailboxId, MailboxRecord, PassKind, ProjectId};
+use ferry_mail::ProtocolFactory;
 use ferry_proto::v1;
 use ferry_sim::{RunningSim, SimConfig};
 use ferry_worker::{Worker, WorkerConfig};
@@ -96,7 +96,7 @@ impl Environment {
             config,
             services.store.clone(),
             services.broker.clone(),
-            Arc::new(EwsMailApiFactory::default()),
+            Arc::new(ProtocolFactory::new()),
         );
         let (listener, grpc_address) = grpc::bind(options.grpc_listen)
             .await
@@ -148,7 +148,7 @@ impl Environment {
             config,
             self.services.store.clone(),
             self.services.broker.clone(),
-            Arc::new(EwsMailApiFactory::default()),
+            Arc::new(ProtocolFactory::new()),
         );
         let stop = self.stop.child_token();
         let handle = tokio::spawn(worker.run(stop.clone()));

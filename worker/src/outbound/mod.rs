@@ -8,14 +8,14 @@
 pub mod addresses;
 pub mod entry_id;
 
+use ferry_core::mail::ExportData;
 use ferry_core::mail::MailError;
 use ferry_core::model::{ItemKey, STAMP_PROPERTY_NAME};
-use ferry_ews::data::ItemData;
 use ferry_fasttransfer::name::property_set;
 use ferry_fasttransfer::tag::{marker, meta, prop_type};
 use ferry_fasttransfer::{
-    encode, Element, ExportData, Location, PropName, PropTag, PropValue, Property, Reader, Scope,
-    ScopeTracker,
+    encode, Element, ExportData as Framed, Location, PropName, PropTag, PropValue, Property,
+    Reader, Scope, ScopeTracker,
 };
 
 pub use addresses::AddressMapper;
@@ -26,7 +26,7 @@ const STAMP_ID: u16 = 0x8000;
 
 /// An exported item, read.
 pub struct OutboundItem {
-    export: ExportData,
+    export: Framed,
     elements: Vec<Element>,
     /// Where each element sits, when the stream's structure is sound.
     locations: Option<Vec<Location>>,
@@ -45,8 +45,8 @@ fn corrupt(problem: String) -> MailError {
 impl OutboundItem {
     /// Reads export data. Content the codec cannot size is kept as it is; only data that breaks
     /// the format (truncated, a bad name) is refused.
-    pub fn read(data: &ItemData) -> Result<OutboundItem, MailError> {
-        let export = ExportData::parse(data).map_err(|error| corrupt(error.to_string()))?;
+    pub fn read(data: &ExportData) -> Result<OutboundItem, MailError> {
+        let export = Framed::parse(data).map_err(|error| corrupt(error.to_string()))?;
         let message = export
             .message()
             .ok_or_else(|| corrupt("it has no message block".into()))?;
@@ -270,7 +270,7 @@ impl OutboundItem {
     }
 
     /// The export data to upload.
-    pub fn into_data(mut self) -> Result<ItemData, MailError> {
+    pub fn into_data(mut self) -> Result<ExportData, MailError> {
         self.export.set_message(encode(&self.elements));
         self.export
             .to_chunks()

@@ -4,15 +4,15 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use bytes::Bytes;
+use ferry_core::mail::ExportData;
 use ferry_core::mapping::RecipientMapping;
 use ferry_core::model::ItemKey;
-use ferry_ews::data::ItemData;
-use ferry_fasttransfer::{Chunks, Element, ExportData, Property, Reader};
+use ferry_fasttransfer::{Chunks, Element, ExportData as Framed, Property, Reader};
 
 use super::entry_id::{self, EntryTarget};
 use super::*;
 
-fn recorded_export() -> ItemData {
+fn recorded_export() -> ExportData {
     let shared = std::env::var_os("FERRY_SHARED_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
@@ -30,7 +30,7 @@ fn recorded_export() -> ItemData {
         .decode(text)
         .expect("base64");
     // Chunked as the EWS client delivers export data.
-    ItemData::from(
+    ExportData::from(
         bytes
             .chunks(4096)
             .map(Bytes::copy_from_slice)
@@ -38,8 +38,8 @@ fn recorded_export() -> ItemData {
     )
 }
 
-fn elements(data: &ItemData) -> Vec<Element> {
-    let export = ExportData::parse(data).expect("framing");
+fn elements(data: &ExportData) -> Vec<Element> {
+    let export = Framed::parse(data).expect("framing");
     Reader::new(export.message().expect("message"))
         .collect::<Result<_, _>>()
         .expect("stream")
@@ -99,7 +99,7 @@ fn the_stamp_is_the_one_change_without_mapping() {
 
 /// Export data holding one attachment of `size` bytes, built from 1 MiB chunks as the EWS
 /// client decodes them.
-fn export_with_attachment(size: usize) -> ItemData {
+fn export_with_attachment(size: usize) -> ExportData {
     use ferry_fasttransfer::tag::{marker, meta, pid};
     use ferry_fasttransfer::{encode, PropTag, PropValue};
     let big = Chunks::from(
@@ -128,7 +128,7 @@ fn export_with_attachment(size: usize) -> ItemData {
         property(pid::ATTACH_DATA_BINARY, PropValue::Binary(big)),
         Element::Marker(marker::END_ATTACH),
     ]);
-    ExportData::with_exchange_header(stream)
+    Framed::with_exchange_header(stream)
         .to_chunks()
         .expect("framed")
 }
@@ -238,7 +238,7 @@ fn mapping_rewrites_every_group_that_names_a_mapped_address() {
 fn unreadable_export_data_is_an_item_error_naming_the_problem() {
     let original = recorded_export();
     let bytes = original.to_bytes();
-    let truncated = ItemData::from(bytes.slice(..bytes.len() - 3));
+    let truncated = ExportData::from(bytes.slice(..bytes.len() - 3));
     let error = OutboundItem::read(&truncated).err().expect("refused");
     assert_eq!(error.code(), "export_data_corrupt");
     assert!(error.to_string().contains("could not be read"), "{error}");
@@ -250,7 +250,7 @@ mod hostile {
     use super::*;
     use proptest::prelude::*;
 
-    fn prepare_all_the_way(data: &ItemData) {
+    fn prepare_all_the_way(data: &ExportData) {
         let Ok(mut item) = OutboundItem::read(data) else {
             return;
         };
@@ -283,14 +283,14 @@ mod hostile {
                 let at = at % bytes.len();
                 bytes[at] = value;
             }
-            prepare_all_the_way(&ItemData::from(bytes.clone()));
+            prepare_all_the_way(&ExportData::from(bytes.clone()));
             bytes.truncate(cut.max(1));
-            prepare_all_the_way(&ItemData::from(bytes));
+            prepare_all_the_way(&ExportData::from(bytes));
         }
 
         #[test]
         fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
-            prepare_all_the_way(&ItemData::from(bytes));
+            prepare_all_the_way(&ExportData::from(bytes));
         }
     }
 }

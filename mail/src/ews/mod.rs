@@ -1,84 +1,32 @@
 //! The mail API over Exchange Web Services (`ferry-ews`).
 
+mod convert;
+
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use ferry_ews::data::ItemData;
+use ferry_core::mail::{
+    Capabilities, DestinationItem, ExportData, Exported, ExportedItems, FolderId,
+    FolderPermissions, InboxRule, ItemId, ListedItem, MailApi, MailError, MailFolder,
+    PermissionScope, ReceivedRange, WELL_KNOWN_FOLDERS,
+};
+use ferry_core::model::{ApiSettings, EndpointConfig, ItemKey};
 use ferry_ews::request::{FolderShape, FolderUpdate, ItemShape, MailboxTarget, NewFolder};
 use ferry_ews::types::{
-    CreateAction, ExtendedPropertyPath, FolderId, FolderKind, FolderRef, InboxRule, ItemId,
-    Permission, Restriction, RuleOperation, UploadItem,
+    self as ews, CreateAction, ExtendedPropertyPath, FolderKind, FolderRef, Restriction,
+    RuleOperation, UploadItem,
 };
-use ferry_ews::{
-    ClientCertificate, ClientConfig, Credentials, Endpoints, EwsClient, EwsError, ExportStream,
-    Secret,
-};
-use sha2::{Digest, Sha256};
+use ferry_ews::{ClientConfig, Endpoints, EwsClient, EwsError, ExportStream};
 
-use super::{
-    DestinationItem, ExportedItems, MailApi, MailApiFactory, MailError, MailFolder, ReceivedRange,
-    SourceItem,
-};
-use crate::model::{CredentialConfig, EndpointConfig, ItemKey};
-
-/// The well-known folders below `msgfolderroot` that a migration maps by distinguished id.
-pub const WELL_KNOWN_FOLDERS: &[&str] = &[
-    "inbox",
-    "sentitems",
-    "drafts",
-    "deleteditems",
-    "junkemail",
-    "outbox",
-    "calendar",
-    "contacts",
-    "tasks",
-    "notes",
-    "journal",
-    "archive",
-    "conversationhistory",
-    "syncissues",
-    "conflicts",
-    "localfailures",
-    "serverfailures",
-];
+pub use convert::error as mail_error;
 
 /// The extended property a migrated item is stamped with: the hex key of its source item.
 pub fn stamp_property() -> ExtendedPropertyPath {
-    ExtendedPropertyPath::public_string(crate::model::STAMP_PROPERTY_NAME)
+    ExtendedPropertyPath::public_string(ferry_core::model::STAMP_PROPERTY_NAME)
 }
 
-impl From<EwsError> for MailError {
-    fn from(error: EwsError) -> MailError {
-        match error {
-            EwsError::Throttled { back_off, scope } => MailError::Throttled { back_off, scope },
-            EwsError::Unauthorized(message) => MailError::Unauthorized(message),
-            EwsError::MailboxNotFound(message) => MailError::MailboxNotFound(message),
-            EwsError::FolderNotFound { message, .. } => MailError::FolderNotFound(message),
-            EwsError::ItemNotFound(message) => MailError::ItemNotFound(message),
-            EwsError::QuotaExceeded(message) => MailError::QuotaExceeded(message),
-            EwsError::ItemTooLarge(message) => MailError::ItemTooLarge(message),
-            EwsError::Transient {
-                message,
-                retry_after,
-            } => MailError::Transient {
-                message,
-                retry_after,
-            },
-            EwsError::Permanent { code, message } if code == "ErrorFolderExists" => {
-                MailError::FolderExists(message)
-            }
-            EwsError::Permanent { code, message } => MailError::Permanent { code, message },
-            EwsError::MalformedReply(message) => MailError::Transient {
-                message: format!("malformed reply: {message}"),
-                retry_after: None,
-            },
-            EwsError::InvalidRequest(message) => MailError::Permanent {
-                code: "invalid_request".into(),
-                message,
-            },
-        }
-    }
+fn folder_ref(id: &FolderId) -> FolderRef {
+    FolderRef::Id(ews::FolderId::new(id.0.clone()))
 }
 
 /// The mail API of one tenant over EWS.
@@ -95,44 +43,21 @@ impl EwsMailApi {
 
     /// The client for an endpoint configuration.
     pub fn from_endpoint(endpoint: &EndpointConfig) -> Result<EwsMailApi, MailError> {
-        let credentials = match &endpoint.credentials {
-            CredentialConfig::ClientSecret {
-                client_id,
-                client_secret,
-            } => Credentials::ClientSecret {
-                client_id: client_id.clone(),
-                secret: Secret::new(client_secret.clone()),
-            },
-            CredentialConfig::Certificate {
-                client_id,
-                certificate_pem,
-                private_key_pem,
-            } => Credentials::Certificate {
-                client_id: client_id.clone(),
-                certificate: Box::new(
-                    ClientCertificate::from_pem(certificate_pem, private_key_pem)
-                        .map_err(EwsError::from)?,
-                ),
-            },
-            CredentialConfig::DelegatedAdmin {
-                client_id,
-                username,
-                password,
-            } => Credentials::Password {
-                client_id: client_id.clone(),
-                username: username.clone(),
-                password: Secret::new(password.clone()),
-            },
+        let credentials = crate::credentials::credentials(&endpoint.credentials)?;
+        let ApiSettings::Ews { ews_url, resource } = &endpoint.api else {
+            return Err(MailError::Permanent {
+                code: "invalid_request".into(),
+                message: format!("the endpoint speaks {}, not EWS", endpoint.protocol()),
+            });
         };
         let endpoints = Endpoints {
             token_url: endpoint.token_url.clone(),
-            ews_url: endpoint.ews_url.clone(),
-            resource: endpoint.resource.clone(),
+            ews_url: ews_url.clone(),
+            resource: resource.clone(),
         };
-        Ok(EwsMailApi::new(EwsClient::new(ClientConfig::new(
-            endpoints,
-            credentials,
-        ))?))
+        let client =
+            EwsClient::new(ClientConfig::new(endpoints, credentials)).map_err(mail_error)?;
+        Ok(EwsMailApi::new(client))
     }
 
     fn target(mailbox: &str) -> MailboxTarget {
@@ -153,7 +78,8 @@ impl EwsMailApi {
         let folders = self
             .client
             .get_folders(target, &refs, &FolderShape::id_only())
-            .await?;
+            .await
+            .map_err(mail_error)?;
         let mut ids = HashMap::new();
         for (name, folder) in WELL_KNOWN_FOLDERS.iter().zip(folders) {
             match folder {
@@ -162,7 +88,7 @@ impl EwsMailApi {
                 }
                 // A mailbox need not have every well-known folder (no archive, no journal).
                 Err(EwsError::FolderNotFound { .. }) => {}
-                Err(error) => return Err(error.into()),
+                Err(error) => return Err(mail_error(error)),
             }
         }
         Ok(ids)
@@ -185,9 +111,9 @@ fn range_restriction(range: ReceivedRange) -> Option<Restriction> {
 }
 
 /// An item of a listing, or `None` if the server left out its id.
-fn listed(item: ferry_ews::types::Item) -> Option<SourceItem> {
-    Some(SourceItem {
-        id: item.id?.id,
+fn listed(item: ews::Item) -> Option<ListedItem> {
+    Some(ListedItem {
+        id: ItemId(item.id?.id),
         received: item.date_time_received,
         size: item.size.unwrap_or(0),
         item_class: item.item_class.unwrap_or_default(),
@@ -196,26 +122,44 @@ fn listed(item: ferry_ews::types::Item) -> Option<SourceItem> {
     })
 }
 
+fn nothing_returned(operation: &str) -> MailError {
+    MailError::transient(format!("{operation} returned nothing"))
+}
+
 struct EwsExport(ExportStream);
 
 #[async_trait]
 impl ExportedItems for EwsExport {
-    async fn next(&mut self) -> Result<Option<(String, Result<ItemData, MailError>)>, MailError> {
+    async fn next(&mut self) -> Result<Option<Exported>, MailError> {
         Ok(self
             .0
             .next()
-            .await?
-            .map(|(id, result)| (id.id, result.map(|item| item.data).map_err(MailError::from))))
+            .await
+            .map_err(mail_error)?
+            .map(|(id, result)| {
+                (
+                    ItemId(id.id),
+                    result.map(|item| item.data).map_err(mail_error),
+                )
+            }))
     }
 }
 
 #[async_trait]
 impl MailApi for EwsMailApi {
+    fn protocol(&self) -> &'static str {
+        "ews"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::ALL
+    }
+
     async fn verify(&self, mailbox: &str) -> Result<(), MailError> {
         self.root_folder(mailbox).await.map(|_| ())
     }
 
-    async fn root_folder(&self, mailbox: &str) -> Result<String, MailError> {
+    async fn root_folder(&self, mailbox: &str) -> Result<FolderId, MailError> {
         let mut folders = self
             .client
             .get_folders(
@@ -223,12 +167,13 @@ impl MailApi for EwsMailApi {
                 &[FolderRef::distinguished("msgfolderroot")],
                 &FolderShape::tree(),
             )
-            .await?;
-        let folder = folders.pop().ok_or_else(|| MailError::Transient {
-            message: "GetFolder returned nothing".into(),
-            retry_after: None,
-        })??;
-        Ok(folder.id.id)
+            .await
+            .map_err(mail_error)?;
+        let folder = folders
+            .pop()
+            .ok_or_else(|| nothing_returned("GetFolder"))?
+            .map_err(mail_error)?;
+        Ok(FolderId(folder.id.id))
     }
 
     async fn folders(&self, mailbox: &str) -> Result<Vec<MailFolder>, MailError> {
@@ -240,17 +185,18 @@ impl MailApi for EwsMailApi {
                 &FolderRef::distinguished("msgfolderroot"),
                 &FolderShape::tree(),
             )
-            .await?;
+            .await
+            .map_err(mail_error)?;
         let well_known = self.well_known_folders(&target).await?;
         Ok(tree
             .into_iter()
             .filter(|folder| folder.kind != FolderKind::Search)
             .map(|folder| MailFolder {
-                distinguished: folder
+                well_known: folder
                     .distinguished_id
                     .or_else(|| well_known.get(&folder.id.id).cloned()),
-                id: folder.id.id,
-                parent_id: folder.parent_id.map(|parent| parent.id),
+                id: FolderId(folder.id.id),
+                parent_id: folder.parent_id.map(|parent| FolderId(parent.id)),
                 display_name: folder.display_name.unwrap_or_default(),
                 folder_class: folder.folder_class.unwrap_or_default(),
                 item_count: folder.total_count.unwrap_or(0),
@@ -261,15 +207,15 @@ impl MailApi for EwsMailApi {
     async fn create_folder(
         &self,
         mailbox: &str,
-        parent: &str,
+        parent: &FolderId,
         name: &str,
         folder_class: &str,
-    ) -> Result<String, MailError> {
+    ) -> Result<FolderId, MailError> {
         let mut created = self
             .client
             .create_folders(
                 &EwsMailApi::target(mailbox),
-                &FolderRef::Id(FolderId::new(parent)),
+                &folder_ref(parent),
                 &[NewFolder {
                     display_name: name.to_string(),
                     folder_class: if folder_class.is_empty() {
@@ -279,36 +225,38 @@ impl MailApi for EwsMailApi {
                     },
                 }],
             )
-            .await?;
-        let id = created.pop().ok_or_else(|| MailError::Transient {
-            message: "CreateFolder returned nothing".into(),
-            retry_after: None,
-        })??;
-        Ok(id.id)
+            .await
+            .map_err(mail_error)?;
+        let id = created
+            .pop()
+            .ok_or_else(|| nothing_returned("CreateFolder"))?
+            .map_err(mail_error)?;
+        Ok(FolderId(id.id))
     }
 
     async fn items(
         &self,
         mailbox: &str,
-        folder: &str,
+        folder: &FolderId,
         range: ReceivedRange,
-    ) -> Result<Vec<SourceItem>, MailError> {
+    ) -> Result<Vec<ListedItem>, MailError> {
         let items = self
             .client
             .all_items(
                 &EwsMailApi::target(mailbox),
-                &FolderRef::Id(FolderId::new(folder)),
+                &folder_ref(folder),
                 &ItemShape::listing(),
                 range_restriction(range).as_ref(),
             )
-            .await?;
+            .await
+            .map_err(mail_error)?;
         Ok(items.into_iter().filter_map(listed).collect())
     }
 
     async fn stamped_items(
         &self,
         mailbox: &str,
-        folder: &str,
+        folder: &FolderId,
     ) -> Result<Vec<DestinationItem>, MailError> {
         let mut shape = ItemShape::listing();
         shape.extended.push(stamp_property());
@@ -316,11 +264,12 @@ impl MailApi for EwsMailApi {
             .client
             .all_items(
                 &EwsMailApi::target(mailbox),
-                &FolderRef::Id(FolderId::new(folder)),
+                &folder_ref(folder),
                 &shape,
                 None,
             )
-            .await?;
+            .await
+            .map_err(mail_error)?;
         let stamp = stamp_property();
         Ok(items
             .into_iter()
@@ -343,26 +292,30 @@ impl MailApi for EwsMailApi {
     async fn export(
         &self,
         mailbox: &str,
-        ids: &[String],
+        ids: &[ItemId],
     ) -> Result<Box<dyn ExportedItems>, MailError> {
-        let ids: Vec<ItemId> = ids.iter().map(|id| ItemId::new(id.clone())).collect();
+        let ids: Vec<ews::ItemId> = ids
+            .iter()
+            .map(|id| ews::ItemId::new(id.0.clone()))
+            .collect();
         let stream = self
             .client
             .export_items(&EwsMailApi::target(mailbox), &ids)
-            .await?;
+            .await
+            .map_err(mail_error)?;
         Ok(Box::new(EwsExport(stream)))
     }
 
     async fn upload(
         &self,
         mailbox: &str,
-        folder: &str,
-        items: &[ItemData],
-    ) -> Result<Vec<Result<String, MailError>>, MailError> {
+        folder: &FolderId,
+        items: &[ExportData],
+    ) -> Result<Vec<Result<ItemId, MailError>>, MailError> {
         let uploads: Vec<UploadItem> = items
             .iter()
             .map(|data| UploadItem {
-                parent: FolderId::new(folder),
+                parent: ews::FolderId::new(folder.0.clone()),
                 action: CreateAction::CreateNew,
                 item_id: None,
                 is_associated: false,
@@ -372,10 +325,11 @@ impl MailApi for EwsMailApi {
         let results = self
             .client
             .upload_items(&EwsMailApi::target(mailbox), &uploads)
-            .await?;
+            .await
+            .map_err(mail_error)?;
         Ok(results
             .into_iter()
-            .map(|result| result.map(|id| id.id).map_err(MailError::from))
+            .map(|result| result.map(|id| ItemId(id.id)).map_err(mail_error))
             .collect())
     }
 
@@ -387,7 +341,8 @@ impl MailApi for EwsMailApi {
         let found = self
             .client
             .resolve_names(&EwsMailApi::target(mailbox), legacy_dn)
-            .await?;
+            .await
+            .map_err(mail_error)?;
         // Only an unambiguous mailbox with an SMTP address answers the question.
         Ok(match found.as_slice() {
             [only] if only.routing_type.eq_ignore_ascii_case("SMTP") => {
@@ -397,79 +352,68 @@ impl MailApi for EwsMailApi {
         })
     }
 
-    async fn permissions(&self, mailbox: &str, folder: &str) -> Result<Vec<Permission>, MailError> {
-        Ok(self
+    async fn permissions(
+        &self,
+        mailbox: &str,
+        folder: &MailFolder,
+    ) -> Result<FolderPermissions, MailError> {
+        let entries = self
             .client
-            .folder_permissions(
-                &EwsMailApi::target(mailbox),
-                &FolderRef::Id(FolderId::new(folder)),
-            )
-            .await?)
+            .folder_permissions(&EwsMailApi::target(mailbox), &folder_ref(&folder.id))
+            .await
+            .map_err(mail_error)?;
+        Ok(FolderPermissions {
+            scope: folder.permission_scope(),
+            entries: entries
+                .into_iter()
+                .map(convert::permission_from_ews)
+                .collect(),
+        })
     }
 
     async fn set_permissions(
         &self,
         mailbox: &str,
-        folder: &str,
-        calendar: bool,
-        permissions: &[Permission],
+        folder: &MailFolder,
+        permissions: &FolderPermissions,
     ) -> Result<(), MailError> {
-        Ok(self
-            .client
+        self.client
             .update_folder(
                 &EwsMailApi::target(mailbox),
-                &FolderRef::Id(FolderId::new(folder)),
+                &folder_ref(&folder.id),
                 &FolderUpdate::Permissions {
-                    permissions: permissions.to_vec(),
-                    calendar,
+                    permissions: permissions
+                        .entries
+                        .iter()
+                        .map(convert::permission_to_ews)
+                        .collect(),
+                    calendar: permissions.scope == PermissionScope::Calendar,
                 },
             )
-            .await?)
+            .await
+            .map_err(mail_error)
     }
 
     async fn rules(&self, mailbox: &str) -> Result<Vec<InboxRule>, MailError> {
-        Ok(self
+        let rules = self
             .client
             .inbox_rules(&EwsMailApi::target(mailbox))
-            .await?)
+            .await
+            .map_err(mail_error)?;
+        Ok(rules.into_iter().map(convert::rule_from_ews).collect())
     }
 
     async fn create_rules(&self, mailbox: &str, rules: &[InboxRule]) -> Result<(), MailError> {
         if rules.is_empty() {
             return Ok(());
         }
-        let operations: Vec<RuleOperation> =
-            rules.iter().cloned().map(RuleOperation::Create).collect();
-        Ok(self
-            .client
+        let operations: Vec<RuleOperation> = rules
+            .iter()
+            .map(|rule| RuleOperation::Create(convert::rule_to_ews(rule)))
+            .collect();
+        self.client
             .update_inbox_rules(&EwsMailApi::target(mailbox), &operations)
-            .await?)
-    }
-}
-
-/// Builds EWS mail APIs, one per endpoint and credentials, so a process shares one token cache
-/// per tenant.
-#[derive(Debug, Default)]
-pub struct EwsMailApiFactory {
-    cache: Mutex<HashMap<String, Arc<EwsMailApi>>>,
-}
-
-impl MailApiFactory for EwsMailApiFactory {
-    fn connect(&self, endpoint: &EndpointConfig) -> Result<Arc<dyn MailApi>, MailError> {
-        // The whole configuration, secrets included, keys the cache (hashed, never kept in
-        // clear), so a project whose credentials change gets a fresh client.
-        let key = hex::encode(Sha256::digest(
-            serde_json::to_vec(endpoint).unwrap_or_default(),
-        ));
-        let mut cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(api) = cache.get(&key) {
-            return Ok(api.clone());
-        }
-        let api = Arc::new(EwsMailApi::from_endpoint(endpoint)?);
-        cache.insert(key, api.clone());
-        Ok(api)
+            .await
+            .map_err(mail_error)
     }
 }
