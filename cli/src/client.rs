@@ -54,6 +54,10 @@ pub enum ProjectCommand {
         /// The name, with `--from-sim`.
         #[arg(long, default_value = "Simulated migration")]
         name: String,
+        /// The protocol both endpoints speak, with `--from-sim`: `ews` or `graph` (a project
+        /// file names it per endpoint).
+        #[arg(long, default_value = "ews", value_parser = crate::project_file::parse_protocol, conflicts_with = "file")]
+        api: ferry_core::model::MailProtocol,
         /// Map recipients, e.g. `@contoso.com->@fabrikam.com` (repeatable); added to the
         /// project file's `recipient_mapping`.
         #[arg(long = "recipient-mapping", value_name = "EXPRESSION")]
@@ -161,6 +165,7 @@ pub async fn project(args: &ClientArgs, command: ProjectCommand) -> anyhow::Resu
             file,
             from_sim,
             name,
+            api,
             recipient_mapping,
         } => {
             let mut request = match (file, from_sim) {
@@ -178,7 +183,7 @@ pub async fn project(args: &ClientArgs, command: ProjectCommand) -> anyhow::Resu
                                 connection.display()
                             )
                         })?;
-                    request_from_sim(&info, &name)?
+                    request_from_sim(&info, &name, api)?
                 }
                 _ => anyhow::bail!("give --file or --from-sim"),
             };

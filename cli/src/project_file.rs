@@ -12,6 +12,7 @@
 //! }
 //! ```
 
+use ferry_core::model::MailProtocol;
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -214,10 +215,17 @@ impl ProjectFile {
     }
 }
 
-/// A project request for the two tenants of a `ferry sim` connection file (app-only secrets).
+/// A protocol named on the command line (`ews` or `graph`).
+pub fn parse_protocol(name: &str) -> Result<MailProtocol, String> {
+    MailProtocol::parse(name).ok_or_else(|| format!("unknown api {name:?} (ews or graph)"))
+}
+
+/// A project request for the two tenants of a `ferry sim` connection file (app-only secrets),
+/// both endpoints over `api`.
 pub fn request_from_sim(
     connection: &ferry_sim::ConnectionInfo,
     name: &str,
+    api: MailProtocol,
 ) -> anyhow::Result<v1::CreateProjectRequest> {
     let tenant = |wanted: &str| {
         connection
@@ -226,15 +234,26 @@ pub fn request_from_sim(
             .find(|tenant| tenant.name == wanted)
             .with_context(|| format!("the connection file has no {wanted} tenant"))
     };
-    // The simulator issues tokens for Exchange Online's own resource, like the real service, so
-    // only the URLs are overridden.
+    // The simulator issues tokens for Exchange Online's and Graph's own resources, like the real
+    // service, so only the URLs are overridden.
+    let (api, speaks_ews) = match api {
+        MailProtocol::Ews => (v1::Api::Ews, true),
+        MailProtocol::Graph => (v1::Api::Graph, false),
+    };
+    let url = |wanted: bool, url: &str| {
+        if wanted {
+            url.to_string()
+        } else {
+            String::new()
+        }
+    };
     let endpoint = |tenant: &ferry_sim::TenantConnection| v1::Endpoint {
         cloud: v1::Cloud::Worldwide as i32,
         tenant: tenant.domain.clone(),
-        api: v1::Api::Ews as i32,
+        api: api as i32,
         token_url: tenant.token_url.clone(),
-        ews_url: tenant.ews_url.clone(),
-        graph_url: String::new(),
+        ews_url: url(speaks_ews, &tenant.ews_url),
+        graph_url: url(!speaks_ews, &tenant.graph_url),
         resource: String::new(),
         credentials: Some(v1::endpoint::Credentials::ClientSecret(
             v1::ClientSecretCredentials {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::{Buf, BufMut};
 use ferry_cli::project_file::request_from_sim;
 use ferry_cli::services::Services;
+use ferry_core::model::MailProtocol;
 use ferry_proto::v1;
 use ferry_proto::v1::migration_service_client::MigrationServiceClient;
 use futures_util::StreamExt;
@@ -137,7 +138,8 @@ async fn operators_tools_drive_a_migration_over_grpc() {
 
     // The operator flow with the generated client.
     let mut client = MigrationServiceClient::new(channel.clone());
-    let mut bad = request_from_sim(&environment.sim.connection, "bad").expect("request");
+    let mut bad =
+        request_from_sim(&environment.sim.connection, "bad", MailProtocol::Ews).expect("request");
     if let Some(source) = bad.source.as_mut() {
         source.tenant = String::new();
     }
@@ -154,7 +156,8 @@ async fn operators_tools_drive_a_migration_over_grpc() {
 
     let project = client
         .create_project(
-            request_from_sim(&environment.sim.connection, "over gRPC").expect("request"),
+            request_from_sim(&environment.sim.connection, "over gRPC", MailProtocol::Ews)
+                .expect("request"),
         )
         .await
         .expect("created")

@@ -529,11 +529,11 @@ impl UnitJob<'_> {
                 for (candidate, _, rewritten) in &items {
                     match results.next() {
                         Some(Ok(_copy)) => copies.push((*candidate, *rewritten)),
+                        Some(Err(MailError::OutcomeUnknown(_))) | None => unknown.push(*candidate),
                         Some(Err(error)) if error.is_retryable() => {
                             uploaded.retry.push((*candidate, error))
                         }
                         Some(Err(error)) => uploaded.failed.push((*candidate, error)),
-                        None => unknown.push(*candidate),
                     }
                 }
                 self.record(&copies).await?;

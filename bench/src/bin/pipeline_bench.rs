@@ -4,10 +4,12 @@
 //!     cargo run --release -p ferry-bench --bin pipeline-bench -- --mailboxes 20 --items-median 300
 //!     cargo run --release -p ferry-bench --bin pipeline-bench -- --amqp amqp://guest:guest@127.0.0.1:5672/%2f --redis redis://127.0.0.1:6379/0
 //!     cargo run --release -p ferry-bench --bin pipeline-bench -- --recipient-mapping '@contoso.com->@fabrikam.com'
+//!     cargo run --release -p ferry-bench --bin pipeline-bench -- --api graph
 //!
 //! Everything runs in this process (the simulator too, so it shares the machine's cores). The
 //! pass is timed from its start to its last mailbox's end; the copy is verified afterwards.
 
+use ferry_core::model::MailProtocol;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,6 +43,9 @@ struct Args {
     #[arg(long)]
     redis: Option<String>,
     /// Recipient mapping expressions for the project (repeatable); none by default.
+    /// The protocol both endpoints speak: `ews` or `graph`.
+    #[arg(long, default_value = "ews", value_parser = ferry_cli::project_file::parse_protocol)]
+    api: MailProtocol,
     #[arg(long = "recipient-mapping")]
     recipient_mapping: Vec<String>,
 }
@@ -93,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
             lease_ttl: Duration::from_secs(30),
             namespace: namespace.clone(),
             grpc_listen: "127.0.0.1:0".parse()?,
+            api: args.api,
         },
         services.clone(),
     )

@@ -2,6 +2,7 @@
 //! store, the coordinator with its gRPC API, and workers. End-to-end tests build the same
 //! environment (optionally with no in-process workers, to run worker processes instead).
 
+use ferry_core::model::MailProtocol;
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ pub struct EnvironmentOptions {
     pub namespace: String,
     /// Where the gRPC API listens.
     pub grpc_listen: SocketAddr,
+    /// The protocol projects made here speak to both tenants.
+    pub api: MailProtocol,
 }
 
 /// A running environment.
@@ -167,7 +170,7 @@ impl Environment {
         name: &str,
         options: Option<v1::ProjectOptions>,
     ) -> anyhow::Result<DemoProject> {
-        let mut request = request_from_sim(&self.sim.connection, name)?;
+        let mut request = request_from_sim(&self.sim.connection, name, self.options.api)?;
         request.options = options;
         let project = self
             .coordinator

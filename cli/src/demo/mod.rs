@@ -7,6 +7,7 @@
 pub mod environment;
 pub mod summary;
 
+use ferry_core::model::MailProtocol;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,10 @@ use environment::{Environment, EnvironmentOptions};
 pub struct DemoArgs {
     #[command(flatten)]
     services: ServiceArgs,
+    /// The protocol both endpoints speak: `ews` (Exchange Web Services) or `graph` (Microsoft
+    /// Graph's mailbox import/export API, which carries no folder permissions or inbox rules).
+    #[arg(long, default_value = "ews", value_parser = crate::project_file::parse_protocol)]
+    api: MailProtocol,
     /// Source mailboxes to seed and migrate.
     #[arg(long, default_value_t = 10)]
     mailboxes: usize,
@@ -112,6 +117,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
         lease_ttl: Duration::from_secs(10),
         namespace: namespace.clone(),
         grpc_listen: args.listen,
+        api: args.api,
     };
     eprintln!(
         "Seeding {} mailboxes and starting the simulator, the coordinator and {} workers on {}…",

@@ -80,6 +80,7 @@ pub fn options(sim: SimConfig, workers: usize, namespace: &str) -> EnvironmentOp
         lease_ttl: Duration::from_secs(5),
         namespace: namespace.to_string(),
         grpc_listen: "127.0.0.1:0".parse().expect("address"),
+        api: ferry_core::model::MailProtocol::Ews,
     }
 }
 

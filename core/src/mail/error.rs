@@ -64,6 +64,10 @@ pub enum MailError {
         /// What cannot be done.
         what: String,
     },
+    /// The call may or may not have taken effect (its reply was lost part way, or the server
+    /// failed after it may have acted): look at the destination before doing it again.
+    #[error("outcome unknown: {0}")]
+    OutcomeUnknown(String),
     /// May pass if retried.
     #[error("transient: {message}")]
     Transient {
@@ -103,6 +107,7 @@ impl MailError {
             MailError::ItemTooLarge(_) => "item_too_large".into(),
             MailError::FolderExists(_) => "folder_exists".into(),
             MailError::Unsupported { .. } => "unsupported".into(),
+            MailError::OutcomeUnknown(_) => "outcome_unknown".into(),
             MailError::Transient { .. } => "transient".into(),
             MailError::Permanent { code, .. } => code.clone(),
         }
@@ -112,7 +117,9 @@ impl MailError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            MailError::Throttled { .. } | MailError::Transient { .. }
+            MailError::Throttled { .. }
+                | MailError::Transient { .. }
+                | MailError::OutcomeUnknown(_)
         )
     }
 

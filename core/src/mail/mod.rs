@@ -111,7 +111,11 @@ pub trait MailApi: Send + Sync {
         mailbox: &str,
         ids: &[ItemId],
     ) -> Result<Box<dyn ExportedItems>, MailError>;
-    /// Uploads export data into a folder as new items; one result (the new id) per item.
+    /// Uploads export data into a folder as new items; one result (the new id) per item, in
+    /// order. A retryable error for the whole call, fewer results than items, or an item's
+    /// [`MailError::OutcomeUnknown`] means those items may or may not have been made (a reply
+    /// was lost): the caller looks for their copies at the destination before retrying them.
+    /// Any other retryable per-item error means that item was not made.
     async fn upload(
         &self,
         mailbox: &str,

@@ -303,25 +303,38 @@ impl MailApi for GraphMailApi {
         folder: &FolderId,
         items: &[ExportData],
     ) -> Result<Vec<Result<ItemId, MailError>>, MailError> {
+        // One import per item, in order. Throttling refuses an item before it is made, so it
+        // and the rest (not sent) are answered with it. Any other retryable failure (a reply
+        // lost, a server error) leaves that item's outcome unknown, for the caller to settle
+        // at the destination, and the rest go on.
         let id = self.mailbox(mailbox).await?;
         let mut results = Vec::with_capacity(items.len());
         for (at, data) in items.iter().enumerate() {
-            match self.client.import_item(&id, folder.as_str(), data).await {
-                Ok(imported) => results.push(Ok(ItemId::new(imported.item_id))),
-                Err(error) => {
-                    let error = mail_error(error, NotFound::Folder);
-                    if at == 0 && !matches!(error, MailError::ItemTooLarge(_)) {
-                        // Nothing of the batch reached the mailbox: fail the call as a whole.
-                        return Err(error);
-                    }
-                    if error.is_retryable() {
-                        // Throttled or broken off: the rest would meet the same; they were
-                        // not sent and are retried with this one.
-                        results.extend(std::iter::repeat_n(Err(error), items.len() - at));
-                        break;
-                    }
-                    results.push(Err(error));
+            let error = match self.client.import_item(&id, folder.as_str(), data).await {
+                Ok(imported) => {
+                    results.push(Ok(ItemId::new(imported.item_id)));
+                    continue;
                 }
+                Err(error) => mail_error(error, NotFound::Folder),
+            };
+            match error {
+                MailError::Throttled { .. } if at == 0 => return Err(error),
+                MailError::Throttled { .. } => {
+                    results.extend(std::iter::repeat_n(Err(error), items.len() - at));
+                    break;
+                }
+                // A folder or mailbox that is not there fails every item alike.
+                MailError::FolderNotFound(_)
+                | MailError::MailboxNotFound(_)
+                | MailError::Unauthorized(_)
+                    if at == 0 =>
+                {
+                    return Err(error)
+                }
+                error if error.is_retryable() => {
+                    results.push(Err(MailError::OutcomeUnknown(error.to_string())));
+                }
+                error => results.push(Err(error)),
             }
         }
         Ok(results)

@@ -1,0 +1,137 @@
+//! The pipeline end to end over Microsoft Graph, on the real RabbitMQ and Redis: the same
+//! guarantees as over EWS (every item exactly once, a second pass copies nothing, throttling and
+//! broken replies lose and duplicate nothing), and what Graph cannot carry reported in the
+//! project's status instead of failing the mailbox.
+
+mod common;
+
+use std::time::Duration;
+
+use ferry_cli::progress::ProgressView;
+use ferry_core::model::MailProtocol;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn graph_migrates_exactly_reports_what_it_cannot_carry_and_a_second_pass_copies_nothing() {
+    let real = common::RealServices::connect().await;
+    let mut options = common::options(common::sim_config(8, 40), 3, &real.namespace);
+    options.api = MailProtocol::Graph;
+    let environment = common::start(options, real.services()).await;
+    let project = environment
+        .create_project("over graph")
+        .await
+        .expect("project");
+
+    let first = environment
+        .run_full_pass(&project.id, &mut ProgressView::hidden())
+        .await
+        .expect("first pass");
+    let counters = first.counters.clone().unwrap_or_default();
+    let verification = environment.verify(&project).await.expect("verification");
+    assert!(
+        verification.is_exact(),
+        "{}: {:?}",
+        verification.summary(),
+        verification
+    );
+    assert_eq!(counters.items_copied, verification.source_items);
+    assert_eq!(counters.items_failed, 0);
+    // Graph's mailbox API has no folder permissions and no inbox rules: each mailbox says so
+    // once per kind, and no mailbox fails for it.
+    assert_eq!(
+        counters.errors_by_code.get("permissions_unsupported"),
+        Some(&8)
+    );
+    assert_eq!(counters.errors_by_code.get("rules_unsupported"), Some(&8));
+    assert_eq!(first.mailboxes_by_state.get("failed"), None);
+
+    let second = environment
+        .run_full_pass(&project.id, &mut ProgressView::hidden())
+        .await
+        .expect("second pass");
+    let counters = second.counters.clone().unwrap_or_default();
+    assert_eq!(counters.items_copied, 0, "a second pass copies nothing");
+    assert_eq!(counters.items_already_present, verification.source_items);
+    assert_eq!(counters.folders_created, 0);
+    assert!(environment
+        .verify(&project)
+        .await
+        .expect("verify")
+        .is_exact());
+
+    environment.stop().await.expect("stop");
+    real.clean_up(&project.id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn graph_throttling_and_broken_replies_lose_nothing_and_duplicate_nothing() {
+    let real = common::RealServices::connect().await;
+    let mut sim = common::sim_config(6, 60);
+    let graph = &mut sim.graph_throttling;
+    graph.max_concurrent_requests = 2;
+    graph.requests_per_window = 400;
+    graph.request_window_secs = 2;
+    graph.upload_bytes_per_window = 3 * 1024 * 1024;
+    graph.upload_window_secs = 2;
+    sim.faults.seed = 11;
+    sim.faults.internal_error_rate = 0.025;
+    sim.faults.connection_reset_rate = 0.025;
+    let mut options = common::options(sim, 3, &real.namespace);
+    options.api = MailProtocol::Graph;
+    let environment = common::start(options, real.services()).await;
+    let project = environment
+        .create_project("graph, throttled and faulty")
+        .await
+        .expect("project");
+
+    let status = tokio::time::timeout(
+        Duration::from_secs(600),
+        environment.run_full_pass(&project.id, &mut ProgressView::hidden()),
+    )
+    .await
+    .expect("the pass finishes")
+    .expect("pass");
+    let counters = status.counters.clone().unwrap_or_default();
+    assert!(
+        counters.throttle_events > 0,
+        "Graph throttled the migration"
+    );
+    let verification = environment.verify(&project).await.expect("verification");
+    assert!(
+        verification.is_exact(),
+        "{}: {:?}",
+        verification.summary(),
+        verification
+    );
+    assert_eq!(
+        counters.items_failed, 0,
+        "transient faults are retried, not logged: {:?}",
+        counters.errors_by_code
+    );
+    assert_eq!(counters.items_copied, verification.source_items);
+
+    let tenants: serde_json::Value =
+        reqwest::get(format!("{}/counters", environment.sim.connection.admin_url))
+            .await
+            .expect("counters")
+            .json()
+            .await
+            .expect("json");
+    let total = |prefix: &str| -> u64 {
+        tenants
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|tenant| tenant["mailbox_totals"].as_object())
+            .flat_map(|totals| totals.iter())
+            .filter(|(name, _)| name.starts_with(prefix))
+            .filter_map(|(_, value)| value.as_u64())
+            .sum()
+    };
+    println!(
+        "counters: {}",
+        serde_json::to_string(&tenants[1]["mailbox_totals"]).unwrap_or_default()
+    );
+    assert!(total("fault.internal_error") > 0 && total("fault.connection_reset") > 0);
+    environment.stop().await.expect("stop");
+    real.clean_up(&project.id).await;
+}
