@@ -7,11 +7,11 @@
 //!     target/release/ews-bench --items 3 --item-mb 100
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use clap::Parser;
+use ferry_bench::sim_process::{ferry_binary, SimProcess};
 use ferry_bench::{machine_description, peak_rss_mib};
 use ferry_ews::request::{FolderShape, MailboxTarget};
 use ferry_ews::types::{CreateAction, FolderRef, ItemId, UploadItem};
@@ -31,61 +31,16 @@ struct Args {
     ferry: Option<PathBuf>,
 }
 
-/// Stops the simulator when the benchmark ends, however it ends.
-struct SimProcess(Child);
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let ferry = match &args.ferry {
-        Some(path) => path.clone(),
-        None => std::env::current_exe()?
-            .parent()
-            .context("benchmark directory")?
-            .join("ferry"),
-    };
-    let workdir = tempfile::tempdir()?;
-    let connection_file = workdir.path().join("sim.json");
-    let _sim = SimProcess(
-        Command::new(&ferry)
-            .args([
-                "sim",
-                "--listen",
-                "127.0.0.1:0",
-                "--mailboxes",
-                "1",
-                "--items-median",
-                "20",
-                "--no-throttling",
-            ])
-            .args(["--large-attachments", &args.items.to_string()])
-            .args(["--large-attachment-mb", &args.item_mb.to_string()])
-            .arg("--connection-file")
-            .arg(&connection_file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", ferry.display()))?,
-    );
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let connection = loop {
-        if let Ok(connection) = ConnectionInfo::read(&connection_file) {
-            break connection;
-        }
-        anyhow::ensure!(Instant::now() < deadline, "the simulator did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let ferry = ferry_binary(args.ferry.as_deref())?;
+    let sim = SimProcess::start_with_large_items(&ferry, args.items, args.item_mb)?;
+    let connection = &sim.connection;
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()?
-        .block_on(run(&args, &connection))
+        .block_on(run(&args, connection))
 }
 
 fn client(connection: &ConnectionInfo, tenant: &str) -> anyhow::Result<EwsClient> {

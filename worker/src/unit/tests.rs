@@ -206,6 +206,21 @@ async fn a_lost_upload_reply_is_settled_by_the_stamps_at_the_destination() {
 }
 
 #[tokio::test]
+async fn an_item_whose_upload_outcome_is_unknown_is_looked_for_not_copied_again() {
+    let setup = Setup::new(6);
+    setup
+        .destination
+        .inject(Operation::Upload, Fault::LoseFirstItemReply, 1);
+    let result = setup.attempt().await.expect("the unit runs");
+    assert!(result.errors.is_empty(), "{:?}", result.errors);
+    assert!(
+        setup.destination.calls(Operation::StampedItems) >= 1,
+        "the destination was looked at before the item was retried"
+    );
+    setup.assert_exact_copy(6).await;
+}
+
+#[tokio::test]
 async fn a_crash_between_upload_and_record_leaves_no_duplicate() {
     let setup = Setup::new(5);
     setup

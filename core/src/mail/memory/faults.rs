@@ -47,6 +47,9 @@ pub enum Fault {
     /// The call takes effect and never returns, as if the caller's process died the moment
     /// the service committed (a test drops the pending call to play the crash).
     HangAfterEffect,
+    /// An upload makes every item but reports the first one's outcome as unknown, as when
+    /// Graph's reply to one item-by-item import is cut off.
+    LoseFirstItemReply,
     /// A listing (`items`) returns, and then its first item is deleted at the source, as a
     /// user deleting mail during a migration.
     VanishFirstListed,

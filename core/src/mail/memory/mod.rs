@@ -242,7 +242,7 @@ impl MailApi for MemoryMailApi {
         items: &[ExportData],
     ) -> Result<Vec<Result<ItemId, MailError>>, MailError> {
         let fault = self.admit(Operation::Upload)?;
-        let results = {
+        let mut results: Vec<Result<ItemId, MailError>> = {
             let mut tenant = self.tenant();
             tenant.mailbox(mailbox)?.folder(folder)?;
             items
@@ -250,6 +250,13 @@ impl MailApi for MemoryMailApi {
                 .map(|data| tenant.upload_item(mailbox, folder, data.clone()))
                 .collect()
         };
+        if matches!(fault, Some(Fault::LoseFirstItemReply)) {
+            if let Some(first) = results.first_mut() {
+                *first = Err(MailError::OutcomeUnknown(
+                    "the reply to this item was cut off (injected)".into(),
+                ));
+            }
+        }
         after_effect(fault, results).await
     }
 
