@@ -227,6 +227,16 @@ pub fn request_from_sim(
     name: &str,
     api: MailProtocol,
 ) -> anyhow::Result<v1::CreateProjectRequest> {
+    request_from_sim_over(connection, name, api, api)
+}
+
+/// [`request_from_sim`] with each endpoint over its own protocol.
+pub fn request_from_sim_over(
+    connection: &ferry_sim::ConnectionInfo,
+    name: &str,
+    source_api: MailProtocol,
+    destination_api: MailProtocol,
+) -> anyhow::Result<v1::CreateProjectRequest> {
     let tenant = |wanted: &str| {
         connection
             .tenants
@@ -236,10 +246,6 @@ pub fn request_from_sim(
     };
     // The simulator issues tokens for Exchange Online's and Graph's own resources, like the real
     // service, so only the URLs are overridden.
-    let (api, speaks_ews) = match api {
-        MailProtocol::Ews => (v1::Api::Ews, true),
-        MailProtocol::Graph => (v1::Api::Graph, false),
-    };
     let url = |wanted: bool, url: &str| {
         if wanted {
             url.to_string()
@@ -247,25 +253,28 @@ pub fn request_from_sim(
             String::new()
         }
     };
-    let endpoint = |tenant: &ferry_sim::TenantConnection| v1::Endpoint {
-        cloud: v1::Cloud::Worldwide as i32,
-        tenant: tenant.domain.clone(),
-        api: api as i32,
-        token_url: tenant.token_url.clone(),
-        ews_url: url(speaks_ews, &tenant.ews_url),
-        graph_url: url(!speaks_ews, &tenant.graph_url),
-        resource: String::new(),
-        credentials: Some(v1::endpoint::Credentials::ClientSecret(
-            v1::ClientSecretCredentials {
-                client_id: tenant.client_id.clone(),
-                client_secret: tenant.client_secret.clone(),
-            },
-        )),
+    let endpoint = |tenant: &ferry_sim::TenantConnection, api: MailProtocol| {
+        let speaks_ews = api == MailProtocol::Ews;
+        v1::Endpoint {
+            cloud: v1::Cloud::Worldwide as i32,
+            tenant: tenant.domain.clone(),
+            api: ferry_core::wire::protocol_to_proto(api) as i32,
+            token_url: tenant.token_url.clone(),
+            ews_url: url(speaks_ews, &tenant.ews_url),
+            graph_url: url(!speaks_ews, &tenant.graph_url),
+            resource: String::new(),
+            credentials: Some(v1::endpoint::Credentials::ClientSecret(
+                v1::ClientSecretCredentials {
+                    client_id: tenant.client_id.clone(),
+                    client_secret: tenant.client_secret.clone(),
+                },
+            )),
+        }
     };
     Ok(v1::CreateProjectRequest {
         name: name.to_string(),
-        source: Some(endpoint(tenant("source")?)),
-        destination: Some(endpoint(tenant("destination")?)),
+        source: Some(endpoint(tenant("source")?, source_api)),
+        destination: Some(endpoint(tenant("destination")?, destination_api)),
         options: None,
     })
 }

@@ -135,3 +135,35 @@ async fn graph_throttling_and_broken_replies_lose_nothing_and_duplicate_nothing(
     environment.stop().await.expect("stop");
     real.clean_up(&project.id).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn items_exported_over_ews_import_over_graph_and_back() {
+    let real = common::RealServices::connect().await;
+    for (source_api, destination_api) in [
+        (MailProtocol::Ews, MailProtocol::Graph),
+        (MailProtocol::Graph, MailProtocol::Ews),
+    ] {
+        let mut options = common::options(common::sim_config(4, 30), 2, &real.namespace);
+        options.api = source_api;
+        options.destination_api = Some(destination_api);
+        let environment = common::start(options, real.services()).await;
+        let project = environment
+            .create_project("across protocols")
+            .await
+            .expect("project");
+        let status = environment
+            .run_full_pass(&project.id, &mut ProgressView::hidden())
+            .await
+            .expect("pass");
+        let counters = status.counters.clone().unwrap_or_default();
+        let verification = environment.verify(&project).await.expect("verification");
+        assert!(
+            verification.is_exact(),
+            "{source_api} to {destination_api}: {}",
+            verification.summary()
+        );
+        assert_eq!(counters.items_copied, verification.source_items);
+        environment.stop().await.expect("stop");
+        real.clean_up(&project.id).await;
+    }
+}

@@ -99,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
             namespace: namespace.clone(),
             grpc_listen: "127.0.0.1:0".parse()?,
             api: args.api,
+            destination_api: None,
         },
         services.clone(),
     )

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::progress::ProgressView;
-use crate::project_file::request_from_sim;
+use crate::project_file::request_from_sim_over;
 use crate::services::Services;
 use crate::verify::{verify, MailboxToVerify, Verification};
 
@@ -40,8 +40,11 @@ pub struct EnvironmentOptions {
     pub namespace: String,
     /// Where the gRPC API listens.
     pub grpc_listen: SocketAddr,
-    /// The protocol projects made here speak to both tenants.
+    /// The protocol projects made here speak to the source tenant, and to the destination
+    /// unless `destination_api` names another.
     pub api: MailProtocol,
+    /// The destination's protocol, if not `api`.
+    pub destination_api: Option<MailProtocol>,
 }
 
 /// A running environment.
@@ -170,7 +173,12 @@ impl Environment {
         name: &str,
         options: Option<v1::ProjectOptions>,
     ) -> anyhow::Result<DemoProject> {
-        let mut request = request_from_sim(&self.sim.connection, name, self.options.api)?;
+        let mut request = request_from_sim_over(
+            &self.sim.connection,
+            name,
+            self.options.api,
+            self.options.destination_api.unwrap_or(self.options.api),
+        )?;
         request.options = options;
         let project = self
             .coordinator

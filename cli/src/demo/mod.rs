@@ -118,6 +118,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
         namespace: namespace.clone(),
         grpc_listen: args.listen,
         api: args.api,
+        destination_api: None,
     };
     eprintln!(
         "Seeding {} mailboxes and starting the simulator, the coordinator and {} workers on {}…",

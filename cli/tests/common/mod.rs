@@ -81,6 +81,7 @@ pub fn options(sim: SimConfig, workers: usize, namespace: &str) -> EnvironmentOp
         namespace: namespace.to_string(),
         grpc_listen: "127.0.0.1:0".parse().expect("address"),
         api: ferry_core::model::MailProtocol::Ews,
+        destination_api: None,
     }
 }
 
