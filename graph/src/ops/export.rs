@@ -1,7 +1,8 @@
 //! `exportItems`: up to 20 items a call, answered as one JSON document whose `data` members are
 //! the items' streams in base64. The reply is read with a streaming JSON reader on a blocking
-//! thread and each item decoded as it arrives, so a call holds about one item in memory however
-//! large the reply; items reach the caller one at a time through a channel of one.
+//! thread, and an item is decoded only when the caller asks for it: the reader waits for each
+//! demand, so a call holds about one item in memory however large the reply (the rest waits in
+//! the connection).
 
 use std::io::Read;
 
@@ -39,6 +40,7 @@ pub struct ExportedItem {
 /// The items of one `exportItems` reply, one at a time.
 #[derive(Debug)]
 pub struct ExportStream {
+    demand: mpsc::Sender<()>,
     items: mpsc::Receiver<Result<ExportedItem, GraphError>>,
 }
 
@@ -46,6 +48,8 @@ impl ExportStream {
     /// The next item; `None` after the last. An error ends the stream (the rest of the reply
     /// is lost; export those ids again).
     pub async fn next(&mut self) -> Result<Option<ExportedItem>, GraphError> {
+        // The reader may have finished (and dropped its end): then the items channel says so.
+        let _ = self.demand.send(()).await;
         self.items.recv().await.transpose()
     }
 }
@@ -80,19 +84,21 @@ impl GraphClient {
             .map_err(|error| std::io::Error::other(error.without_url()));
         let reader = SyncIoBridge::new(StreamReader::new(bytes));
         let (sender, items) = mpsc::channel(1);
+        let (demand, mut demands) = mpsc::channel(1);
         let max_item_bytes = self.max_item_bytes;
         tokio::task::spawn_blocking(move || {
             let mut parse = ReplyParser {
                 json: JsonStreamReader::new(reader),
                 max_item_bytes,
                 sender: &sender,
+                demands: &mut demands,
             };
             if let Err(error) = parse.reply() {
                 // The receiver may be gone (the caller stopped reading): nothing to tell.
                 let _ = sender.blocking_send(Err(error));
             }
         });
-        Ok(ExportStream { items })
+        Ok(ExportStream { demand, items })
     }
 }
 
@@ -101,6 +107,8 @@ struct ReplyParser<'a, R: Read> {
     json: JsonStreamReader<R>,
     max_item_bytes: usize,
     sender: &'a mpsc::Sender<Result<ExportedItem, GraphError>>,
+    /// One message per item the caller asks for; closed when the caller is gone.
+    demands: &'a mut mpsc::Receiver<()>,
 }
 
 impl<R: Read> ReplyParser<'_, R> {
@@ -116,6 +124,9 @@ impl<R: Read> ReplyParser<'_, R> {
             saw_value = true;
             self.json.begin_array().map_err(malformed)?;
             while self.json.has_next().map_err(malformed)? {
+                if self.demands.blocking_recv().is_none() {
+                    return Ok(());
+                }
                 let entry = self.entry()?;
                 if self.sender.blocking_send(Ok(entry)).is_err() {
                     return Ok(());
@@ -256,10 +267,15 @@ mod tests {
 
     fn parse(reply: &str, max_item_bytes: usize) -> Vec<Result<ExportedItem, GraphError>> {
         let (sender, mut receiver) = mpsc::channel(64);
+        let (demand, mut demands) = mpsc::channel(64);
+        for _ in 0..32 {
+            demand.try_send(()).expect("room");
+        }
         let mut parser = ReplyParser {
             json: JsonStreamReader::new(reply.as_bytes()),
             max_item_bytes,
             sender: &sender,
+            demands: &mut demands,
         };
         if let Err(error) = parser.reply() {
             sender.try_send(Err(error)).expect("room");
