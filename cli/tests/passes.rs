@@ -7,16 +7,14 @@ use chrono::{TimeZone, Utc};
 use ferry_cli::progress::ProgressView;
 use ferry_cli::services::Services;
 use ferry_coordinator::requests::NewPass;
+use ferry_core::model::MailProtocol;
 use ferry_core::model::PassKind;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_pre_stage_pass_then_a_full_pass_move_everything_once() {
+async fn a_pre_stage_pass_then_a_full_pass_move_everything_once_over(api: MailProtocol) {
     let services = Services::embedded();
-    let environment = common::start(
-        common::options(common::sim_config(4, 80), 2, "ferry"),
-        services,
-    )
-    .await;
+    let mut options = common::options(common::sim_config(4, 80), 2, "ferry");
+    options.api = api;
+    let environment = common::start(options, services).await;
     let project = environment
         .create_project("pre-stage")
         .await
@@ -73,4 +71,14 @@ async fn a_pre_stage_pass_then_a_full_pass_move_everything_once() {
         verification.source_items
     );
     environment.stop().await.expect("stop");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pre_stage_pass_then_a_full_pass_move_everything_once() {
+    a_pre_stage_pass_then_a_full_pass_move_everything_once_over(MailProtocol::Ews).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pre_stage_pass_then_a_full_pass_move_everything_once_over_graph() {
+    a_pre_stage_pass_then_a_full_pass_move_everything_once_over(MailProtocol::Graph).await;
 }

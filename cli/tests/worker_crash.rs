@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use ferry_cli::progress::ProgressView;
 use ferry_coordinator::requests::NewPass;
+use ferry_core::model::MailProtocol;
 use ferry_core::model::PassKind;
 use ferry_sim::faults::Latency;
 use ferry_tests::services;
@@ -47,14 +48,14 @@ fn count(log: &Path, needle: &str) -> usize {
         .count()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_killed_workers_units_are_finished_by_another_without_duplicates() {
+async fn a_killed_workers_units_are_finished_by_another_without_duplicates_over(api: MailProtocol) {
     let real = common::RealServices::connect().await;
     let mut sim = common::sim_config(6, 150);
     // Slow replies keep units in flight long enough to kill a worker in the middle of them.
     sim.faults.latency = Latency::Fixed { ms: 40 };
-    let environment =
-        common::start(common::options(sim, 0, &real.namespace), real.services()).await;
+    let mut options = common::options(sim, 0, &real.namespace);
+    options.api = api;
+    let environment = common::start(options, real.services()).await;
     let project = environment
         .create_project("worker crash")
         .await
@@ -150,4 +151,15 @@ async fn a_killed_workers_units_are_finished_by_another_without_duplicates() {
     let _ = survivor.wait();
     environment.stop().await.expect("stop");
     real.clean_up(&project.id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_workers_units_are_finished_by_another_without_duplicates() {
+    a_killed_workers_units_are_finished_by_another_without_duplicates_over(MailProtocol::Ews).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_workers_units_are_finished_by_another_without_duplicates_over_graph() {
+    a_killed_workers_units_are_finished_by_another_without_duplicates_over(MailProtocol::Graph)
+        .await;
 }
