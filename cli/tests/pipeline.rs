@@ -118,24 +118,8 @@ async fn throttling_and_transient_faults_lose_nothing_and_duplicate_nothing() {
     assert_eq!(counters.items_copied, verification.source_items);
 
     // The simulator's own counters show the test exercised what it claims to.
-    let tenants: serde_json::Value =
-        reqwest::get(format!("{}/counters", environment.sim.connection.admin_url))
-            .await
-            .expect("counters")
-            .json()
-            .await
-            .expect("json");
-    let total = |prefix: &str| -> u64 {
-        tenants
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|tenant| tenant["mailbox_totals"].as_object())
-            .flat_map(|totals| totals.iter())
-            .filter(|(name, _)| name.starts_with(prefix))
-            .filter_map(|(_, value)| value.as_u64())
-            .sum()
-    };
+    let totals = common::sim_counter_totals(&environment).await;
+    let total = |prefix: &str| common::total(&totals, prefix);
     println!(
         "throttled {}, internal errors {}, connections cut {}",
         total("throttled."),

@@ -91,3 +91,38 @@ pub async fn start(options: EnvironmentOptions, services: Services) -> Environme
         .await
         .expect("the environment starts")
 }
+
+/// The simulator's per-mailbox counters summed over every tenant and mailbox
+/// (`fault.connection_reset`, `throttled.graph_upload`...), so a test can show it exercised
+/// what it claims to.
+pub async fn sim_counter_totals(
+    environment: &Environment,
+) -> std::collections::BTreeMap<String, u64> {
+    let tenants: serde_json::Value =
+        reqwest::get(format!("{}/counters", environment.sim.connection.admin_url))
+            .await
+            .expect("counters")
+            .json()
+            .await
+            .expect("json");
+    let mut totals = std::collections::BTreeMap::new();
+    for (name, value) in tenants
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|tenant| tenant["mailbox_totals"].as_object())
+        .flat_map(|totals| totals.iter())
+    {
+        *totals.entry(name.clone()).or_default() += value.as_u64().unwrap_or(0);
+    }
+    totals
+}
+
+/// The sum of the counters whose names start with `prefix`.
+pub fn total(totals: &std::collections::BTreeMap<String, u64>, prefix: &str) -> u64 {
+    totals
+        .iter()
+        .filter(|(name, _)| name.starts_with(prefix))
+        .map(|(_, value)| value)
+        .sum()
+}
