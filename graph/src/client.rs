@@ -120,6 +120,24 @@ impl GraphClient {
         &self.tokens
     }
 
+    /// A link the service handed back (`@odata.nextLink`, a delta link), checked to point at
+    /// the same scheme and host as the client's root before a token is sent to it.
+    pub(crate) fn service_link(&self, link: &str) -> Result<String, GraphError> {
+        fn origin(url: &str) -> Option<&str> {
+            let after_scheme = url.find("://")? + 3;
+            let end = url[after_scheme..]
+                .find('/')
+                .map_or(url.len(), |at| after_scheme + at);
+            Some(&url[..end])
+        }
+        match (origin(link), origin(&self.base)) {
+            (Some(theirs), Some(ours)) if theirs.eq_ignore_ascii_case(ours) => Ok(link.to_string()),
+            _ => Err(GraphError::Malformed(
+                "a paging or delta link that leaves the service's host".into(),
+            )),
+        }
+    }
+
     /// The absolute URL of a path below the versioned root.
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}/{}", self.base, path.trim_start_matches('/'))
@@ -187,6 +205,7 @@ impl GraphClient {
         let mut page: Page<T> = self.get_json(operation, url, query).await?;
         let mut all = std::mem::take(&mut page.value);
         while let Some(next) = page.next_link.take() {
+            let next = self.service_link(&next)?;
             page = self.get_json(operation, &next, &[]).await?;
             all.append(&mut page.value);
         }
@@ -282,4 +301,34 @@ pub(crate) fn transport_error(operation: &'static str, error: reqwest::Error) ->
     };
     let error = error.without_url();
     GraphError::Transport(format!("{operation} {kind}: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_follow_links_only_to_the_services_own_host() {
+        let credentials = Credentials::ClientSecret {
+            client_id: "c".into(),
+            secret: Secret::new("s"),
+        };
+        let client = GraphClient::new(GraphConfig::new(
+            "https://graph.microsoft.com/v1.0",
+            "https://login.microsoftonline.com/t/oauth2/v2.0/token",
+            "https://graph.microsoft.com",
+            credentials,
+        ))
+        .expect("client");
+        let page = "https://graph.microsoft.com/v1.0/admin/exchange/mailboxes/M/folders?$skip=10";
+        assert_eq!(client.service_link(page).expect("same host"), page);
+        for elsewhere in [
+            "https://evil.example/v1.0/x",
+            "http://graph.microsoft.com/v1.0/x",
+            "https://graph.microsoft.com.evil.example/v1.0/x",
+            "not a url",
+        ] {
+            assert!(client.service_link(elsewhere).is_err(), "{elsewhere}");
+        }
+    }
 }

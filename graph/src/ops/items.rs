@@ -101,7 +101,7 @@ impl GraphClient {
                 }
                 (format!("{}/delta", self.items_url(mailbox, folder)), query)
             }
-            DeltaStart::Link(link) => (link, Vec::new()),
+            DeltaStart::Link(link) => (self.service_link(&link)?, Vec::new()),
         };
         let mut query = query;
         let page_size = format!("odata.maxpagesize={}", self.page_size);
@@ -125,7 +125,7 @@ impl GraphClient {
             }
             match (page.next_link, page.delta_link) {
                 (Some(next), _) => {
-                    url = next;
+                    url = self.service_link(&next)?;
                     query.clear();
                 }
                 (None, Some(delta_link)) => {
