@@ -245,6 +245,7 @@ impl ApiSettings {
 
 /// How to reach one tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "StoredEndpoint")]
 pub struct EndpointConfig {
     /// Cloud.
     pub cloud: Cloud,
@@ -257,6 +258,49 @@ pub struct EndpointConfig {
     pub api: ApiSettings,
     /// Credentials.
     pub credentials: CredentialConfig,
+}
+
+/// An endpoint as stored, in this version's shape or the one before it had a protocol (no
+/// `api`: EWS), so projects stored before Graph keep working.
+#[derive(Deserialize)]
+struct StoredEndpoint {
+    cloud: Cloud,
+    tenant: String,
+    token_url: String,
+    #[serde(default)]
+    api: Option<MailProtocol>,
+    #[serde(default)]
+    ews_url: Option<String>,
+    #[serde(default)]
+    graph_url: Option<String>,
+    resource: String,
+    credentials: CredentialConfig,
+}
+
+impl TryFrom<StoredEndpoint> for EndpointConfig {
+    type Error = String;
+
+    fn try_from(stored: StoredEndpoint) -> Result<EndpointConfig, String> {
+        let api = match stored.api.unwrap_or(MailProtocol::Ews) {
+            MailProtocol::Ews => ApiSettings::Ews {
+                ews_url: stored.ews_url.ok_or("an EWS endpoint without ews_url")?,
+                resource: stored.resource,
+            },
+            MailProtocol::Graph => ApiSettings::Graph {
+                graph_url: stored
+                    .graph_url
+                    .ok_or("a Graph endpoint without graph_url")?,
+                resource: stored.resource,
+            },
+        };
+        Ok(EndpointConfig {
+            cloud: stored.cloud,
+            tenant: stored.tenant,
+            token_url: stored.token_url,
+            api,
+            credentials: stored.credentials,
+        })
+    }
 }
 
 impl EndpointConfig {
@@ -555,6 +599,46 @@ pub struct ItemErrorRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_round_trip_and_ones_stored_before_graph_read_as_ews() {
+        let credentials = CredentialConfig::ClientSecret {
+            client_id: "c".into(),
+            client_secret: "s".into(),
+        };
+        for protocol in [MailProtocol::Ews, MailProtocol::Graph] {
+            let endpoint = EndpointConfig {
+                cloud: Cloud::Worldwide,
+                tenant: "contoso.com".into(),
+                token_url: EndpointConfig::default_token_url(Cloud::Worldwide, "contoso.com"),
+                api: ApiSettings::for_cloud(protocol, Cloud::Worldwide),
+                credentials: credentials.clone(),
+            };
+            let json = serde_json::to_value(&endpoint).expect("json");
+            assert_eq!(json["api"], protocol.name());
+            let back: EndpointConfig = serde_json::from_value(json).expect("reads back");
+            assert_eq!(back, endpoint);
+        }
+        let before_graph = serde_json::json!({
+            "cloud": "worldwide",
+            "tenant": "contoso.com",
+            "token_url": "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token",
+            "ews_url": "https://outlook.office365.com/EWS/Exchange.asmx",
+            "resource": "https://outlook.office365.com",
+            "credentials": serde_json::to_value(&credentials).expect("json"),
+        });
+        let old: EndpointConfig = serde_json::from_value(before_graph.clone()).expect("old record");
+        assert_eq!(old.protocol(), MailProtocol::Ews);
+        assert_eq!(
+            old.api.service_url(),
+            "https://outlook.office365.com/EWS/Exchange.asmx"
+        );
+        let mut graph_without_url = before_graph;
+        graph_without_url["api"] = "graph".into();
+        let error =
+            serde_json::from_value::<EndpointConfig>(graph_without_url).expect_err("no url");
+        assert!(error.to_string().contains("graph_url"), "{error}");
+    }
 
     #[test]
     fn item_keys_are_stable_and_distinct() {
