@@ -66,12 +66,6 @@ pub enum GraphError {
     /// A reply that is not what Graph sends.
     #[error("malformed reply: {0}")]
     Malformed(String),
-    /// An item larger than the client accepts.
-    #[error("item of more than {limit} bytes")]
-    ItemTooLarge {
-        /// The client's limit in bytes.
-        limit: usize,
-    },
     /// A request the client refuses to send (bad argument).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -91,7 +85,6 @@ impl GraphError {
             | GraphError::Service { code, .. } => code,
             GraphError::Transport(_) => "transport",
             GraphError::Malformed(_) => "malformed_reply",
-            GraphError::ItemTooLarge { .. } => "item_too_large",
             GraphError::InvalidRequest(_) => "invalid_request",
             GraphError::Auth(_) => "sign_in",
         }

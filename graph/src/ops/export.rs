@@ -92,6 +92,7 @@ impl GraphClient {
                 max_item_bytes,
                 sender: &sender,
                 demands: &mut demands,
+                scratch: vec![0; PIECE_BYTES],
             };
             if let Err(error) = parse.reply() {
                 // The receiver may be gone (the caller stopped reading): nothing to tell.
@@ -109,6 +110,8 @@ struct ReplyParser<'a, R: Read> {
     sender: &'a mpsc::Sender<Result<ExportedItem, GraphError>>,
     /// One message per item the caller asks for; closed when the caller is gone.
     demands: &'a mut mpsc::Receiver<()>,
+    /// Decoded data passes through here, one piece at a time, for every item of the reply.
+    scratch: Vec<u8>,
 }
 
 impl<R: Read> ReplyParser<'_, R> {
@@ -194,7 +197,7 @@ impl<R: Read> ReplyParser<'_, R> {
         let mut chunks = Chunks::new();
         let mut total = 0usize;
         let mut too_large = false;
-        let mut piece = vec![0u8; PIECE_BYTES];
+        let piece = &mut self.scratch;
         loop {
             let mut filled = 0;
             while filled < piece.len() {
@@ -276,6 +279,7 @@ mod tests {
             max_item_bytes,
             sender: &sender,
             demands: &mut demands,
+            scratch: vec![0; PIECE_BYTES],
         };
         if let Err(error) = parser.reply() {
             sender.try_send(Err(error)).expect("room");

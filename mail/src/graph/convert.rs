@@ -67,9 +67,6 @@ pub fn error(error: GraphError, not_found: NotFound) -> MailError {
             retry_after,
         },
         GraphError::Service { code, message, .. } => MailError::Permanent { code, message },
-        GraphError::ItemTooLarge { limit } => {
-            MailError::ItemTooLarge(format!("more than {limit} bytes"))
-        }
         error @ (GraphError::Transport(_) | GraphError::Malformed(_)) => {
             MailError::transient(error.to_string())
         }
