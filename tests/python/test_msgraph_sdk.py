@@ -4,8 +4,10 @@ Microsoft's msgraph-sdk (from PyPI), pointed at `ferry sim`'s `graph_url` with t
 simulator's token endpoint, discovers a mailbox, walks its folder tree, reads a folder by delta
 (following next and delta links), exports items, creates an import session and imports them
 into the destination (a raw POST to the importUrl, without an Authorization header, as the
-SDK has no builder for it), and the admin API's digests prove the copies exact. Every Graph
-reply the simulator recorded is finally checked against Graph's v1.0 metadata.
+SDK has no builder for it), and the admin API's digests prove the copies exact. Through the
+users API it reads the Inbox's REST id, creates an inbox rule that moves to it and lists it,
+and lists, adds and reads calendar permissions. Every Graph reply the simulator recorded is
+finally checked against Graph's v1.0 metadata.
 
 Run: pip install -r tests/python/requirements.txt && FERRY_BIN=<path to ferry> pytest tests/python
 """
@@ -30,6 +32,13 @@ from msgraph.generated.admin.exchange.mailboxes.item.export_items.export_items_p
     ExportItemsPostRequestBody,
 )
 from msgraph.generated.admin.exchange.mailboxes.item.folders.folders_request_builder import FoldersRequestBuilder
+from msgraph.generated.models.calendar_permission import CalendarPermission
+from msgraph.generated.models.calendar_role_type import CalendarRoleType
+from msgraph.generated.models.email_address import EmailAddress
+from msgraph.generated.models.importance import Importance
+from msgraph.generated.models.message_rule import MessageRule
+from msgraph.generated.models.message_rule_actions import MessageRuleActions
+from msgraph.generated.models.message_rule_predicates import MessageRulePredicates
 
 from conftest import REPO_ROOT
 
@@ -204,6 +213,57 @@ def test_exported_items_import_into_the_destination_exactly(sim, mailbox, destin
     assert json.load(refused.value)["error"]["code"] == "InvalidAuthenticationToken"
 
 
+def test_inbox_rules_and_calendar_permissions_through_the_users_api(sim, source_address):
+    async def work():
+        client, _ = graph_client(sim, "source")
+        user = client.users.by_user_id(source_address)
+        inbox = await user.mail_folders.by_mail_folder_id("inbox").get()
+        rules = user.mail_folders.by_mail_folder_id("inbox").message_rules
+        existing = await rules.get()
+        created = await rules.post(
+            MessageRule(
+                display_name="Filed by msgraph-sdk",
+                sequence=len(existing.value) + 1,
+                is_enabled=True,
+                conditions=MessageRulePredicates(subject_contains=["sdk report"], importance=Importance.High),
+                actions=MessageRuleActions(move_to_folder=inbox.id, stop_processing_rules=True),
+            )
+        )
+        listed = await rules.get()
+        permissions = user.calendar.calendar_permissions
+        before = await permissions.get()
+        taken = {(entry.email_address.address or "").lower() for entry in before.value}
+        colleague = next(
+            m["address"] for m in sim.admin("tenants", "source", "mailboxes")
+            if m["address"] != source_address and m["address"].lower() not in taken
+        )
+        added = await permissions.post(
+            CalendarPermission(email_address=EmailAddress(address=colleague), role=CalendarRoleType.Read)
+        )
+        read_back = await permissions.by_calendar_permission_id(added.id).get()
+        return inbox, created, listed.value, before.value, colleague, added, read_back
+
+    inbox, created, listed, before, colleague, added, read_back = run(work)
+    admin_inbox = [f for f in sim.folders("source", source_address) if f["distinguished_id"] == "inbox"][0]
+    assert inbox.display_name == admin_inbox["display_name"]
+    assert inbox.id and ews_id(inbox.id) != admin_inbox["id"], "the users API's REST id is its own"
+    assert created.id and created.actions.move_to_folder == inbox.id
+    assert created.conditions.subject_contains == ["sdk report"]
+    assert created.conditions.importance == Importance.High
+    found = [rule for rule in listed if rule.id == created.id]
+    assert len(found) == 1 and found[0].display_name == "Filed by msgraph-sdk"
+    assert found[0].actions.move_to_folder == inbox.id and found[0].actions.stop_processing_rules
+    assert [rule.sequence for rule in listed] == sorted(rule.sequence for rule in listed)
+    default = [entry for entry in before if entry.id == "RGVmYXVsdA=="]
+    assert len(default) == 1 and default[0].is_removable is False
+    assert added.role == CalendarRoleType.Read and added.is_inside_organization
+    assert added.email_address.address.lower() == colleague.lower()
+    assert read_back.id == added.id and read_back.role == CalendarRoleType.Read
+    assert CalendarRoleType.DelegateWithPrivateEventAccess in read_back.allowed_roles
+    calendar = [f for f in sim.folders("source", source_address) if f["distinguished_id"] == "calendar"][0]
+    assert any(entry.lower() == f"{colleague.lower()}:reviewer" for entry in calendar["permissions"]), calendar["permissions"]
+
+
 def graph_validator():
     if os.environ.get("FERRY_SHARED_DIR"):
         return Path(os.environ["FERRY_SHARED_DIR"]) / "graph" / "validate.py"
@@ -226,6 +286,16 @@ REPLY_TYPES = {
     "exportItems": ("exportItemResponse", "--collection"),
     "createImportSession": ("mailboxItemImportSession", "--single"),
     "exchangeSettings": ("exchangeSettings", "--single"),
+    "getMailFolder": ("mailFolder", "--single"),
+    "translateExchangeIds": ("convertIdResult", "--collection"),
+    "listMessageRules": ("messageRule", "--collection"),
+    "getMessageRule": ("messageRule", "--single"),
+    "createMessageRule": ("messageRule", "--single"),
+    "updateMessageRule": ("messageRule", "--single"),
+    "listCalendarPermissions": ("calendarPermission", "--collection"),
+    "getCalendarPermission": ("calendarPermission", "--single"),
+    "createCalendarPermission": ("calendarPermission", "--single"),
+    "updateCalendarPermission": ("calendarPermission", "--single"),
 }
 
 
@@ -242,7 +312,17 @@ def test_every_recorded_graph_reply_conforms_to_the_metadata(sim):
         else:
             assert operation == "Error", f"no metadata type for {operation}"
             assert {"code", "message", "innerError"} <= set(json.loads(path.read_text())["error"])
-    assert {"exchangeSettings", "listFolders", "itemDelta", "exportItems"} <= {
+    assert {
+        "exchangeSettings",
+        "listFolders",
+        "itemDelta",
+        "exportItems",
+        "getMailFolder",
+        "createMessageRule",
+        "listMessageRules",
+        "createCalendarPermission",
+        "getCalendarPermission",
+    } <= {
         p.stem.split("-", 1)[-1] for p in replies
     }
     script = graph_validator()

@@ -3,13 +3,14 @@
 //! the mailbox at all.
 
 use super::error::GraphError;
-use super::route::{MailboxResource, Resource};
+use super::route::{MailboxResource, Resource, UserResource};
 use crate::identity::{Principal, Subject};
 use crate::model::Mailbox;
 use axum::http::Method;
 
-/// The permissions that allow an operation: the application roles (`….All`); a delegated
-/// permission is the same name without `.All` (except `User.Read.All`, which keeps it).
+/// The permissions that allow an operation: the application roles (`….All`, or a name without
+/// it where the app role has none, as `Mail.Read` and `MailboxSettings.Read`); a delegated
+/// permission is the same name without `.All` (except the `User.*` ones, which keep it).
 fn accepted(method: &Method, resource: &Resource) -> &'static [&'static str] {
     const FOLDER_READ: &[&str] = &["MailboxFolder.Read.All", "MailboxFolder.ReadWrite.All"];
     const FOLDER_WRITE: &[&str] = &["MailboxFolder.ReadWrite.All"];
@@ -18,8 +19,10 @@ fn accepted(method: &Method, resource: &Resource) -> &'static [&'static str] {
     const EXPORT: &[&str] = &["MailboxItem.Export.All", "MailboxItem.ImportExport.All"];
     const IMPORT: &[&str] = &["MailboxItem.ImportExport.All"];
     const USER_READ: &[&str] = &["User.Read.All", "User.ReadWrite.All"];
-    let Resource::Mailbox(_, resource) = resource else {
-        return USER_READ;
+    let resource = match resource {
+        Resource::ExchangeSettings(_) => return USER_READ,
+        Resource::User(_, resource) => return user_accepted(method, resource),
+        Resource::Mailbox(_, resource) => resource,
     };
     match resource {
         MailboxResource::ExportItems => EXPORT,
@@ -34,9 +37,30 @@ fn accepted(method: &Method, resource: &Resource) -> &'static [&'static str] {
     }
 }
 
+/// The users API's permissions (the least privileged of each page's table, or higher).
+fn user_accepted(method: &Method, resource: &UserResource) -> &'static [&'static str] {
+    const MAIL_FOLDER_READ: &[&str] = &["Mail.ReadBasic.All", "Mail.Read", "Mail.ReadWrite"];
+    const SETTINGS_READ: &[&str] = &["MailboxSettings.Read", "MailboxSettings.ReadWrite"];
+    const SETTINGS_WRITE: &[&str] = &["MailboxSettings.ReadWrite"];
+    const CALENDAR_READ: &[&str] = &["Calendars.Read", "Calendars.ReadWrite"];
+    const CALENDAR_WRITE: &[&str] = &["Calendars.ReadWrite"];
+    const TRANSLATE: &[&str] = &["User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All"];
+    let read = *method == Method::GET;
+    match resource {
+        UserResource::MailFolder(_) => MAIL_FOLDER_READ,
+        UserResource::MessageRules | UserResource::MessageRule(_) if read => SETTINGS_READ,
+        UserResource::MessageRules | UserResource::MessageRule(_) => SETTINGS_WRITE,
+        UserResource::CalendarPermissions | UserResource::CalendarPermission(_) if read => {
+            CALENDAR_READ
+        }
+        UserResource::CalendarPermissions | UserResource::CalendarPermission(_) => CALENDAR_WRITE,
+        UserResource::TranslateExchangeIds => TRANSLATE,
+    }
+}
+
 /// The permission name a token carries for an application role.
 fn delegated_name(role: &str) -> &str {
-    if role == "User.Read.All" || role == "User.ReadWrite.All" {
+    if role.starts_with("User.") {
         role
     } else {
         role.strip_suffix(".All").unwrap_or(role)

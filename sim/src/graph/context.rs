@@ -116,6 +116,20 @@ impl MailboxContext<'_> {
         format!("admin/exchange/mailboxes/{}/{rest}", self.mailbox_id)
     }
 
+    /// The folder as its entry id and the users API's REST id name it.
+    pub fn folder_entry(&self, seq: u64) -> super::exchange_ids::FolderEntry {
+        super::exchange_ids::FolderEntry {
+            mailbox: self.mailbox.guid,
+            tenant: self
+                .sim
+                .graph
+                .mailboxes
+                .tenant_of(&self.mailbox.guid)
+                .unwrap_or_default(),
+            seq,
+        }
+    }
+
     /// Counts an event on the mailbox.
     pub fn count(&self, name: &str) {
         self.mailbox.counters.bump(name);

@@ -3,7 +3,7 @@
 //!
 //! `/v1.0/...`: authenticate the bearer token (Graph audience; 401 `InvalidAuthenticationToken`
 //! otherwise), the token-expiry fault, route the path (404/405), check the token's permission
-//! for the operation (403), find the mailbox (404), check a delegated admin's access to it
+//! for the operation (403), find the mailbox (404; for `users/{id}/…` the user's), check a delegated admin's access to it
 //! (403), then `admitted`: throttle (429/503), latency and internal-error faults (500), the
 //! operation, and the connection-reset fault on the reply. `importItem` has no bearer token:
 //! its URL's `authtoken` finds the session (401), and the same `admitted` tail follows.
@@ -23,10 +23,13 @@ use super::error::GraphError;
 use super::folders::Scope;
 use super::json::text_body;
 use super::query::Query;
-use super::route::{self, MailboxResource, Resource};
+use super::route::{self, MailboxResource, Resource, UserResource};
 use super::sessions::SessionRejection;
 use super::throttle::GraphAdmission;
-use super::{delta, export, folder_write, folders, import, items};
+use super::{
+    calendar_permissions, delta, export, folder_write, folders, import, items, mail_folders, rules,
+    translate_ids,
+};
 use crate::identity::{Audience, Principal, TokenRejection};
 use crate::model::Mailbox;
 use crate::server::{stream_reply, SimState, StreamedReply};
@@ -121,7 +124,7 @@ async fn serve(state: &SimState, request: &GraphRequest) -> Served {
         return error.into();
     }
     let mailbox = match &resource {
-        Resource::ExchangeSettings(user) => state
+        Resource::ExchangeSettings(user) | Resource::User(user, _) => state
             .graph
             .mailboxes
             .user_mailbox(&tenant, user)
@@ -163,6 +166,7 @@ fn dispatch(
         Resource::ExchangeSettings(user) => {
             return exchange_settings(ctx.sim, ctx.request, user, ctx.mailbox)
         }
+        Resource::User(user, resource) => return dispatch_user(ctx, user, resource),
         Resource::Mailbox(_, resource) => resource,
     };
     let method = &ctx.request.method;
@@ -196,6 +200,34 @@ fn dispatch(
         MailboxResource::CreateImportSession => {
             import::create_import_session(ctx, caller.to_string())
         }
+    }
+}
+
+fn dispatch_user(
+    ctx: &MailboxContext<'_>,
+    user: &str,
+    resource: &UserResource,
+) -> Result<GraphReply, GraphError> {
+    let method = &ctx.request.method;
+    match resource {
+        UserResource::MailFolder(segment) => mail_folders::get(ctx, user, segment),
+        UserResource::TranslateExchangeIds => translate_ids::translate(ctx),
+        UserResource::MessageRules if *method == Method::POST => rules::create(ctx, user),
+        UserResource::MessageRules => rules::list(ctx, user),
+        UserResource::MessageRule(id) if *method == Method::PATCH => rules::update(ctx, user, id),
+        UserResource::MessageRule(id) if *method == Method::DELETE => rules::delete(ctx, id),
+        UserResource::MessageRule(id) => rules::get(ctx, user, id),
+        UserResource::CalendarPermissions if *method == Method::POST => {
+            calendar_permissions::create(ctx, user)
+        }
+        UserResource::CalendarPermissions => calendar_permissions::list(ctx, user),
+        UserResource::CalendarPermission(id) if *method == Method::PATCH => {
+            calendar_permissions::update(ctx, user, id)
+        }
+        UserResource::CalendarPermission(id) if *method == Method::DELETE => {
+            calendar_permissions::delete(ctx, id)
+        }
+        UserResource::CalendarPermission(id) => calendar_permissions::get(ctx, user, id),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Extended (MAPI) properties of items through `$expand`:
+//! Extended (MAPI) properties of items (and of folders, [`super::folders`]) through `$expand`:
 //! `$expand=singleValueExtendedProperties($filter=id eq 'String {00020329-0000-0000-C000-000000000046} Name FerrySourceItem' or id eq 'SystemTime 0x0E06')`,
 //! and the same for `multiValueExtendedProperties`.
 //!
@@ -127,6 +127,11 @@ const EXTENDED_PROPERTY: Schema = Schema {
 impl Expand {
     /// Parses a `$expand` value for items.
     pub fn parse(text: &str) -> Result<Expand, GraphError> {
+        Expand::parse_for(text, "microsoft.graph.mailboxItem")
+    }
+
+    /// Parses a `$expand` value for objects of a type (named in errors).
+    pub fn parse_for(text: &str, type_name: &str) -> Result<Expand, GraphError> {
         let mut expand = Expand::default();
         for part in split_top_level(text)? {
             let (name, options) = match part.find('(') {
@@ -146,7 +151,7 @@ impl Expand {
                 false
             } else {
                 return Err(GraphError::bad_request(format!(
-                    "Could not find a navigation property named '{name}' on type 'microsoft.graph.mailboxItem' that $expand can follow (singleValueExtendedProperties, multiValueExtendedProperties)."
+                    "Could not find a navigation property named '{name}' on type '{type_name}' that $expand can follow (singleValueExtendedProperties, multiValueExtendedProperties)."
                 )));
             };
             let filter = options
@@ -169,12 +174,20 @@ impl Expand {
     /// The navigation properties to write for an item: `(name, JSON array)` for each that the
     /// item has values of.
     pub fn members(&self, item: &Item) -> Vec<(&'static str, Value)> {
+        self.members_with(|id| id.values(item))
+    }
+
+    /// The navigation properties to write for an object whose values `values` reads.
+    pub fn members_with(
+        &self,
+        values: impl Fn(&PropertyId) -> Option<Vec<String>>,
+    ) -> Vec<(&'static str, Value)> {
         let mut members = Vec::new();
         let collect = |ids: &[PropertyId], multi: bool| -> Vec<Value> {
             ids.iter()
                 .filter(|id| id.property_type.ends_with("Array") == multi)
                 .filter_map(|id| {
-                    let values = id.values(item)?;
+                    let values = values(id)?;
                     let value = if multi {
                         Value::from(values)
                     } else {

@@ -9,19 +9,26 @@
 //! `childFolders` lists one folder's direct children. Well-known names (`inbox`, `Inbox`,
 //! `msgfolderroot`, `recoverableitemsdeletions`...; case-insensitive) stand for folder ids in
 //! paths, and a folder's `wellKnownName` is that name (`null` for user folders).
+//!
+//! `$expand=singleValueExtendedProperties($filter=id eq 'Binary 0x0FFF')` (the list, one
+//! folder, child folders) adds the folder's MAPI entry id, the bridge to the users API's
+//! folder ids ([`super::exchange_ids`]); `String 0x3001` (display name) and `String 0x3613`
+//! (container class) can be expanded too, and other properties are left out, as for items.
 
 use serde_json::Value;
 
 use super::collection::{collection_json, page};
 use super::context::{GraphReply, MailboxContext};
 use super::error::GraphError;
+use super::exchange_ids::standard_base64;
+use super::extended::{Expand, PropertyId};
 use super::filter::{Filter, Kind, Schema, Value as FilterValue};
 use super::ids::{parse_rest_id, rest_id};
 use super::json::JsonObject;
 use super::query;
 use super::route::FolderPath;
 use crate::ids::{ObjectId, ObjectKind};
-use crate::model::{MailboxState, WellKnownFolder};
+use crate::model::{MailboxState, PropertyKey, WellKnownFolder};
 
 /// The properties a folder has, as `$select` names them.
 pub const FOLDER_PROPERTIES: &[&str] = &[
@@ -128,6 +135,17 @@ pub fn folder_json(
     seq: u64,
     select: Option<&[&'static str]>,
 ) -> String {
+    folder_json_expanded(ctx, state, seq, select, &Expand::default())
+}
+
+/// A folder's JSON with the expanded extended properties it has.
+pub fn folder_json_expanded(
+    ctx: &MailboxContext<'_>,
+    state: &MailboxState,
+    seq: u64,
+    select: Option<&[&'static str]>,
+    expand: &Expand,
+) -> String {
     let mut object = JsonObject::new().string("@odata.type", "#microsoft.graph.mailboxFolder");
     for name in FOLDER_PROPERTIES {
         let wanted = matches!(*name, "id" | "parentMailboxUrl")
@@ -136,7 +154,42 @@ pub fn folder_json(
             object = object.value(name, property(ctx, state, seq, name));
         }
     }
+    for (name, value) in expand.members_with(|id| extended_value(ctx, state, seq, id)) {
+        object = object.value(name, value);
+    }
     object.finish()
+}
+
+/// The MAPI properties a folder has for `$expand`: its entry id (`Binary 0x0FFF`), display
+/// name (`String 0x3001`) and container class (`String 0x3613`, when it has one).
+fn extended_value(
+    ctx: &MailboxContext<'_>,
+    state: &MailboxState,
+    seq: u64,
+    id: &PropertyId,
+) -> Option<Vec<String>> {
+    let folder = state.folders.get(&seq)?;
+    let (property_type, value) = match id.key {
+        PropertyKey::Tag(0x0FFF) => ("Binary", standard_base64(&ctx.folder_entry(seq).entry_id())),
+        PropertyKey::Tag(0x3001) => ("String", folder.display_name.clone()),
+        PropertyKey::Tag(0x3613) if !folder.folder_class.is_empty() => {
+            ("String", folder.folder_class.clone())
+        }
+        _ => return None,
+    };
+    id.property_type
+        .eq_ignore_ascii_case(property_type)
+        .then(|| vec![value])
+}
+
+/// `$expand` of a folder request, if any.
+fn expand(ctx: &MailboxContext<'_>) -> Result<Expand, GraphError> {
+    ctx.request
+        .query
+        .get("$expand")
+        .map(|text| Expand::parse_for(text, FOLDER_TYPE))
+        .transpose()
+        .map(Option::unwrap_or_default)
 }
 
 /// The value `$filter` compares.
@@ -225,7 +278,7 @@ const LIST_OPTIONS: &[&str] = &[
 /// `GET …/folders` and `GET …/folders/{id}/childFolders`.
 pub fn list(ctx: &MailboxContext<'_>, scope: Scope<'_>) -> Result<GraphReply, GraphError> {
     ctx.request.query.allow_only(LIST_OPTIONS)?;
-    refuse_expand(ctx)?;
+    let expand = expand(ctx)?;
     let select = query::select(&ctx.request.query, FOLDER_PROPERTIES, FOLDER_TYPE)?;
     let state = ctx.mailbox.lock();
     let folders = filtered(ctx, &state, &scope)?;
@@ -233,7 +286,7 @@ pub fn list(ctx: &MailboxContext<'_>, scope: Scope<'_>) -> Result<GraphReply, Gr
     let values: Vec<String> = page
         .values
         .iter()
-        .map(|seq| folder_json(ctx, &state, *seq, select.as_deref()))
+        .map(|seq| folder_json_expanded(ctx, &state, *seq, select.as_deref(), &expand))
         .collect();
     let (operation, fragment) = match &scope {
         Scope::All => ("listFolders", ctx.mailbox_fragment("folders")),
@@ -269,14 +322,15 @@ pub fn count(ctx: &MailboxContext<'_>, scope: Scope<'_>) -> Result<GraphReply, G
 /// `GET …/folders/{id}`.
 pub fn get(ctx: &MailboxContext<'_>, path: &FolderPath) -> Result<GraphReply, GraphError> {
     ctx.request.query.allow_only(&["$select", "$expand"])?;
-    refuse_expand(ctx)?;
+    let expand = expand(ctx)?;
     let select = query::select(&ctx.request.query, FOLDER_PROPERTIES, FOLDER_TYPE)?;
     let state = ctx.mailbox.lock();
     let seq = resolve_path(ctx, &state, path)?;
+    let folder = folder_json_expanded(ctx, &state, seq, select.as_deref(), &expand);
     Ok(GraphReply::json(
         200,
         "getFolder",
-        entity_json(ctx, &state, seq, select.as_deref()),
+        with_entity_context(ctx, folder),
     ))
 }
 
@@ -287,7 +341,10 @@ pub fn entity_json(
     seq: u64,
     select: Option<&[&'static str]>,
 ) -> String {
-    let folder = folder_json(ctx, state, seq, select);
+    with_entity_context(ctx, folder_json(ctx, state, seq, select))
+}
+
+fn with_entity_context(ctx: &MailboxContext<'_>, folder: String) -> String {
     let context = JsonObject::new()
         .string(
             "@odata.context",
@@ -296,15 +353,4 @@ pub fn entity_json(
         .finish();
     // Both are objects: splice the context in front of the folder's members.
     format!("{},{}", &context[..context.len() - 1], &folder[1..])
-}
-
-/// Folders carry no extended properties in the simulator's model, so `$expand` on a folder is
-/// refused by name rather than answered with an empty collection.
-fn refuse_expand(ctx: &MailboxContext<'_>) -> Result<(), GraphError> {
-    match ctx.request.query.get("$expand") {
-        Some(expand) => Err(GraphError::bad_request(format!(
-            "$expand '{expand}' is not supported on mailboxFolder by this service: the simulator stores no extended properties on folders."
-        ))),
-        None => Ok(()),
-    }
 }

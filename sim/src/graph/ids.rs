@@ -46,6 +46,12 @@ impl MailboxIndex {
         index
     }
 
+    /// The tenant a mailbox belongs to.
+    pub fn tenant_of(&self, mailbox: &Uuid) -> Option<Uuid> {
+        let id = self.by_guid.get(mailbox)?;
+        self.by_id.get(id).map(|(tenant_id, _)| *tenant_id)
+    }
+
     /// The Graph id of a mailbox.
     pub fn id_of(&self, mailbox: &Uuid) -> Option<&str> {
         self.by_guid.get(mailbox).map(String::as_str)

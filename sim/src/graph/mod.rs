@@ -18,6 +18,10 @@
 //! | `DELETE …/folders/{fid}/items/{iid}?disposalType=softDelete\|hardDelete` | 204 |
 //! | `POST …/exportItems` `{"itemIds": [...]}` | `exportItemResponse` per id, `data` = EWS `ExportItems` bytes ([`export`]) |
 //! | `POST …/createImportSession` | `mailboxItemImportSession` with `importUrl` ([`import`]) |
+//! | `GET users/{user}/mailFolders/{restId \| well-known name}` | `mailFolder` with its REST id ([`mail_folders`]) |
+//! | `POST users/{user}/translateExchangeIds` | `convertIdResult` per folder id: `entryId`, `ewsId`, `restId` ([`translate_ids`]) |
+//! | `GET`, `POST users/{user}/mailFolders/inbox/messageRules`; `GET`, `PATCH`, `DELETE …/{id}` | inbox rules, the model's EWS rules ([`rules`], [`rule_json`]) |
+//! | `GET`, `POST users/{user}/calendar/calendarPermissions`; `GET`, `PATCH`, `DELETE …/{id}` | the default calendar's permissions ([`calendar_permissions`]) |
 //!
 //! and `POST /api/gv1.0/Mailboxes('{mbx}')/importItem?authtoken=…` (no `Authorization`).
 //! `{fid}` may be a folder id or a well-known name (`inbox`, `Inbox`, `msgfolderroot`,
@@ -25,7 +29,11 @@
 //! (`folders('Inbox')`) and percent-encoding (`MBX%3A…%40…`, as msgraph-sdk writes ids);
 //! functions and actions may carry `()` and the `microsoft.graph.` prefix. Mailbox ids are
 //! `MBX:<8 hex>@<8 hex>`, derived from the mailbox GUID and the tenant id ([`ids`]); folder and
-//! item ids are the EWS ids in URL-safe base64. Every error is Graph's JSON error
+//! item ids are the EWS ids in URL-safe base64. The users API (`users/{user}/…`, `{user}` an
+//! object id, UPN or SMTP address) names folders by REST ids of another layout, which the
+//! mailbox API's ids are refused as; the folders' entry ids (`Binary 0x0FFF`, through
+//! `$expand` on the mailbox API) and `translateExchangeIds` bridge the two ([`exchange_ids`]).
+//! Every error is Graph's JSON error
 //! ([`error`]), every reply carries `request-id` and `client-request-id`.
 //!
 //! # Identity, throttling, faults
@@ -57,8 +65,9 @@
 //!
 //! - Listing: `folders` lists the whole tree below the mailbox root (the docs' description,
 //!   not its example's caption "directly under the root"); `$top` is the page size (the docs'
-//!   example) and the default page is 10; `$expand` is refused on folders (the model stores no
-//!   extended properties on folders) and on delta (not documented there).
+//!   example) and the default page is 10; `$expand` on folders reads their entry id
+//!   (`Binary 0x0FFF`), display name and container class only, and is refused on delta (not
+//!   documented there).
 //! - Folders: `POST …/folders` creates under `msgfolderroot`; deletion is immediate, with
 //!   subfolders and items; well-known folders can be neither renamed (400
 //!   `ErrorInvalidOperation`) nor deleted (403 `ErrorDeleteDistinguishedFolder`); a sibling
@@ -81,10 +90,16 @@
 //!   item needs `MailboxItem.ReadWrite.All` (the docs' table), which the consented app holds.
 //! - Throttling: Graph's limits are counted apart from EWS's per-mailbox policies, except the
 //!   import budget, which both protocols share; refused requests are not counted.
+//! - Users API: rules live on the Inbox only; rule sequences are stored as given (from 1);
+//!   entries EWS has and Graph cannot express are hidden from Graph and kept on rewrite;
+//!   calendar delegates are EWS `Editor` entries with a marker; `immutableEntryId` and
+//!   `restImmutableEntryId` translate as `entryId` and `restId` (folder ids never change here).
 //! - Protocol: `Content-Type` is not enforced (JSON bodies are read as JSON); unknown paths are
 //!   404 `ResourceNotFound`, other methods 405 `MethodNotAllowed` with `Allow`.
 
 pub mod access;
+pub mod body;
+pub mod calendar_permissions;
 pub mod collection;
 pub mod config;
 pub mod context;
@@ -93,6 +108,7 @@ pub mod delta_token;
 pub mod discovery;
 pub mod endpoint;
 pub mod error;
+pub mod exchange_ids;
 pub mod export;
 pub mod extended;
 pub mod filter;
@@ -102,10 +118,14 @@ pub mod ids;
 pub mod import;
 pub mod items;
 pub mod json;
+pub mod mail_folders;
 pub mod query;
 pub mod route;
+pub mod rule_json;
+pub mod rules;
 pub mod sessions;
 pub mod throttle;
+pub mod translate_ids;
 
 use std::sync::Arc;
 

@@ -23,6 +23,41 @@ pub enum Resource {
     ExchangeSettings(String),
     /// Something under `admin/exchange/mailboxes/{id}/`.
     Mailbox(String, MailboxResource),
+    /// Something of the users API under `users/{id | upn}/`.
+    User(String, UserResource),
+}
+
+/// A resource of the users API, reached through a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserResource {
+    /// `mailFolders/{id | well-known name}` (GET).
+    MailFolder(String),
+    /// `mailFolders/inbox/messageRules` (GET, POST).
+    MessageRules,
+    /// `mailFolders/inbox/messageRules/{id}` (GET, PATCH, DELETE).
+    MessageRule(String),
+    /// `calendar/calendarPermissions` (GET, POST).
+    CalendarPermissions,
+    /// `calendar/calendarPermissions/{id}` (GET, PATCH, DELETE).
+    CalendarPermission(String),
+    /// `translateExchangeIds` (POST).
+    TranslateExchangeIds,
+}
+
+impl UserResource {
+    /// The methods the resource takes.
+    pub fn methods(&self) -> &'static [Method] {
+        match self {
+            UserResource::MailFolder(_) => &[Method::GET],
+            UserResource::MessageRules | UserResource::CalendarPermissions => {
+                &[Method::GET, Method::POST]
+            }
+            UserResource::MessageRule(_) | UserResource::CalendarPermission(_) => {
+                &[Method::GET, Method::PATCH, Method::DELETE]
+            }
+            UserResource::TranslateExchangeIds => &[Method::POST],
+        }
+    }
 }
 
 /// A resource of one mailbox.
@@ -151,6 +186,13 @@ pub fn parse(method: &Method, segments: &[String]) -> Result<Resource, GraphErro
             }
             return Ok(Resource::ExchangeSettings(words[1].to_string()));
         }
+        ["users", _, rest @ ..] if !rest.is_empty() => {
+            let resource = user_resource(&words[2..], rest).ok_or_else(not_found)?;
+            if !resource.methods().contains(method) {
+                return Err(not_allowed(method, resource.methods()));
+            }
+            return Ok(Resource::User(words[1].to_string(), resource));
+        }
         ["admin", "exchange", "mailboxes", _, ..] => {
             mailbox_resource(&words[4..], &lower[4..]).ok_or_else(not_found)?
         }
@@ -160,6 +202,25 @@ pub fn parse(method: &Method, segments: &[String]) -> Result<Resource, GraphErro
         return Err(not_allowed(method, resource.methods()));
     }
     Ok(Resource::Mailbox(words[3].to_string(), resource))
+}
+
+/// The users API's resources; `messageRules` live on the Inbox only (`inbox`, any case).
+fn user_resource(words: &[&str], lower: &[&str]) -> Option<UserResource> {
+    Some(match lower {
+        [function] if is_function(function, "translateexchangeids") => {
+            UserResource::TranslateExchangeIds
+        }
+        ["mailfolders", _] => UserResource::MailFolder(words[1].to_string()),
+        ["mailfolders", "inbox", "messagerules"] => UserResource::MessageRules,
+        ["mailfolders", "inbox", "messagerules", _] => {
+            UserResource::MessageRule(words[3].to_string())
+        }
+        ["calendar", "calendarpermissions"] => UserResource::CalendarPermissions,
+        ["calendar", "calendarpermissions", _] => {
+            UserResource::CalendarPermission(words[2].to_string())
+        }
+        _ => return None,
+    })
 }
 
 fn mailbox_resource(words: &[&str], lower: &[String]) -> Option<MailboxResource> {
@@ -279,6 +340,45 @@ mod tests {
             ),
             mailbox(MailboxResource::ExportItems)
         );
+        let user = |resource| Ok(Resource::User("megan@contoso.com".into(), resource));
+        assert_eq!(
+            route(
+                Method::POST,
+                "users/megan%40contoso.com/mailFolders('Inbox')/messageRules"
+            ),
+            user(UserResource::MessageRules)
+        );
+        assert_eq!(
+            route(
+                Method::PATCH,
+                "users/megan@contoso.com/mailFolders/inbox/messageRules/AQAAAA%3D%3D"
+            ),
+            user(UserResource::MessageRule("AQAAAA==".into()))
+        );
+        assert_eq!(
+            route(
+                Method::DELETE,
+                "users/megan@contoso.com/calendar/calendarPermissions/RGVmYXVsdA%3D%3D"
+            ),
+            user(UserResource::CalendarPermission("RGVmYXVsdA==".into()))
+        );
+        assert_eq!(
+            route(
+                Method::POST,
+                "users/megan@contoso.com/microsoft.graph.translateExchangeIds"
+            ),
+            user(UserResource::TranslateExchangeIds)
+        );
+        assert_eq!(
+            route(Method::GET, "users/megan@contoso.com/mailFolders/AAMkAG-_="),
+            user(UserResource::MailFolder("AAMkAG-_=".into()))
+        );
+        assert!(route(Method::GET, "users/megan@contoso.com/translateExchangeIds").is_err());
+        assert!(route(
+            Method::GET,
+            "users/megan@contoso.com/mailFolders/drafts/messageRules"
+        )
+        .is_err());
         assert_eq!(
             route(Method::GET, "users/megan%40contoso.com/settings/exchange"),
             Ok(Resource::ExchangeSettings("megan@contoso.com".into()))

@@ -3,8 +3,9 @@
 //!
 //! Entra ID issues a token for one resource; Exchange Online refuses a Graph token and Graph
 //! refuses an EWS one, so a client that mixes them up fails here as it would against a real
-//! tenant. A Graph app token carries the application roles the mailbox import/export API needs
-//! (when the app has admin consent for them), as `full_access_as_app` is carried for EWS.
+//! tenant. A Graph app token carries the application roles the mailbox import/export API and
+//! the users API's inbox rules, calendar permissions and mail folders need (when the app has
+//! admin consent for them), as `full_access_as_app` is carried for EWS.
 
 /// The service a token was issued for (its `aud` claim).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,21 +18,28 @@ pub enum Audience {
 
 /// The application roles a consented app's Graph token carries: everything the mailbox
 /// import/export API and mailbox discovery need (deleting an item needs
-/// `MailboxItem.ReadWrite.All`, the others do not grant it).
-pub const GRAPH_APP_ROLES: [&str; 5] = [
+/// `MailboxItem.ReadWrite.All`, the others do not grant it), and the users API's inbox rules,
+/// calendar permissions and mail folders.
+pub const GRAPH_APP_ROLES: [&str; 8] = [
+    "Calendars.ReadWrite",
+    "Mail.ReadBasic.All",
     "MailboxFolder.ReadWrite.All",
     "MailboxItem.ImportExport.All",
     "MailboxItem.Read.All",
     "MailboxItem.ReadWrite.All",
+    "MailboxSettings.ReadWrite",
     "User.Read.All",
 ];
 
 /// The delegated permissions a signed-in admin's Graph token carries (`scp`).
-pub const GRAPH_DELEGATED_SCOPES: [&str; 5] = [
+pub const GRAPH_DELEGATED_SCOPES: [&str; 8] = [
+    "Calendars.ReadWrite",
+    "Mail.ReadBasic",
     "MailboxFolder.ReadWrite",
     "MailboxItem.ImportExport",
     "MailboxItem.Read",
     "MailboxItem.ReadWrite",
+    "MailboxSettings.ReadWrite",
     "User.Read.All",
 ];
 

@@ -273,6 +273,18 @@ pub struct Permission {
     pub read_items: String,
     /// `PermissionLevel` or `CalendarPermissionLevel` name (`Reviewer`, `Editor`, `Custom`...).
     pub level: String,
+    /// Set when Graph made the user a calendar delegate (`delegateWith…PrivateEventAccess`),
+    /// which EWS shows as `Editor`; `None` for every other entry.
+    pub calendar_delegate: Option<CalendarDelegate>,
+}
+
+/// The two delegate roles of Graph's `calendarPermission`, kept beside an `Editor` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CalendarDelegate {
+    /// `delegateWithoutPrivateEventAccess`.
+    WithoutPrivateEventAccess,
+    /// `delegateWithPrivateEventAccess`.
+    WithPrivateEventAccess,
 }
 
 impl Permission {
@@ -349,6 +361,7 @@ impl Permission {
             delete_items: delete.into(),
             read_items: read.into(),
             level: level.into(),
+            calendar_delegate: None,
         }
     }
 }

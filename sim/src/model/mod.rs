@@ -20,7 +20,7 @@ pub mod tenant;
 pub mod value;
 
 pub use address::Address;
-pub use folder::{Folder, Locale, Permission, PermissionUser, WellKnownFolder};
+pub use folder::{CalendarDelegate, Folder, Locale, Permission, PermissionUser, WellKnownFolder};
 pub use item::{Item, Person};
 pub use mailbox::{FolderError, MailboxState};
 pub use message::{Attachment, Message, Recipient, RecipientType};

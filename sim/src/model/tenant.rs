@@ -55,7 +55,10 @@ pub struct AppRegistration {
     pub full_access_as_app: bool,
     /// Whether the tenant admin consented to the Graph application permissions of the mailbox
     /// import/export API (`MailboxItem.ImportExport.All`, `MailboxFolder.ReadWrite.All`,
-    /// `MailboxItem.Read.All`, `User.Read.All`).
+    /// `MailboxItem.Read.All`, `MailboxItem.ReadWrite.All`, `User.Read.All`) and of the users
+    /// API's inbox rules, calendar permissions and mail folders (`MailboxSettings.ReadWrite`,
+    /// `Calendars.ReadWrite`, `Mail.ReadBasic.All`): the roles in
+    /// [`crate::identity::GRAPH_APP_ROLES`].
     pub graph_mailbox_access: bool,
 }
 

@@ -199,6 +199,46 @@ impl Sim {
         )
     }
 
+    /// `…/v1.0/users/{user}` followed by `rest`.
+    pub fn user_url(&self, tenant: &str, user: &str, rest: &str) -> String {
+        format!("{}/users/{user}{rest}", self.tenant(tenant).graph_url)
+    }
+
+    /// A Graph token of the tenant's app that has no admin consent: valid, without roles.
+    pub async fn unconsented_graph_token(&self, tenant: &str) -> String {
+        let (client_id, secret) = {
+            let tenant = self.sim.state.directory.tenant(tenant).expect("tenant");
+            let app = tenant
+                .apps
+                .iter()
+                .find(|app| !app.graph_mailbox_access)
+                .expect("app without consent");
+            (
+                app.client_id.to_string(),
+                app.client_secret.expose().to_string(),
+            )
+        };
+        let reply: Value = self
+            .http
+            .post(&self.tenant(tenant).token_url)
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id.as_str()),
+                ("client_secret", secret.as_str()),
+                ("scope", GRAPH_SCOPE),
+            ])
+            .send()
+            .await
+            .expect("token request")
+            .json()
+            .await
+            .expect("token json");
+        reply["access_token"]
+            .as_str()
+            .expect("a token without roles")
+            .to_string()
+    }
+
     /// `…/v1.0/admin/exchange/mailboxes/{id}` followed by `rest`.
     pub fn mailbox_url(&self, tenant: &str, mailbox_id: &str, rest: &str) -> String {
         format!(
@@ -294,6 +334,14 @@ fn reply_type(operation: &str) -> Option<(&'static str, &'static str)> {
         "exportItems" => ("exportItemResponse", "--collection"),
         "createImportSession" => ("mailboxItemImportSession", "--single"),
         "exchangeSettings" => ("exchangeSettings", "--single"),
+        "getMailFolder" => ("mailFolder", "--single"),
+        "translateExchangeIds" => ("convertIdResult", "--collection"),
+        "listMessageRules" => ("messageRule", "--collection"),
+        "getMessageRule" | "createMessageRule" | "updateMessageRule" => ("messageRule", "--single"),
+        "listCalendarPermissions" => ("calendarPermission", "--collection"),
+        "getCalendarPermission" | "createCalendarPermission" | "updateCalendarPermission" => {
+            ("calendarPermission", "--single")
+        }
         "importItem" | "Error" => return None,
         other => panic!("no metadata type is known for the recorded operation {other}"),
     })
