@@ -7,8 +7,44 @@ mod common;
 
 use std::time::Duration;
 
+use ferry_cli::demo::environment::{DemoProject, Environment};
 use ferry_cli::progress::ProgressView;
 use ferry_core::model::MailProtocol;
+use ferry_proto::v1::Counters;
+
+use common::extras::ExtrasCopied;
+
+/// Every source rule is at the destination, and every user the source's calendars are shared
+/// with either has their entry at the destination or is logged as not migrated.
+async fn assert_extras_copied(
+    environment: &Environment,
+    project: &DemoProject,
+    counters: &Counters,
+) -> ExtrasCopied {
+    let found = common::extras::extras_copied(environment, project).await;
+    println!("extras: {found:?}; errors: {:?}", counters.errors_by_code);
+    assert_eq!(found.rules_at_destination, found.source_rules, "{found:?}");
+    let not_migrated = counters
+        .errors_by_code
+        .get("permission_user_not_migrated")
+        .copied()
+        .unwrap_or(0);
+    assert_eq!(
+        found.destination_calendar_users as u64 + not_migrated,
+        found.source_calendar_users as u64,
+        "{found:?}"
+    );
+    for code in [
+        "rule_not_copied",
+        "rule_not_supported",
+        "permissions_not_copied",
+        "rules_not_read",
+        "permissions_not_read",
+    ] {
+        assert_eq!(counters.errors_by_code.get(code), None, "{code}");
+    }
+    found
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn graph_migrates_exactly_reports_what_it_cannot_carry_and_a_second_pass_copies_nothing() {
@@ -35,14 +71,19 @@ async fn graph_migrates_exactly_reports_what_it_cannot_carry_and_a_second_pass_c
     );
     assert_eq!(counters.items_copied, verification.source_items);
     assert_eq!(counters.items_failed, 0);
-    // Graph's mailbox API has no folder permissions and no inbox rules: each mailbox says so
-    // once per kind, and no mailbox fails for it.
+    // Graph has no permissions API for folders other than the default calendar: each mailbox
+    // says so once, and no mailbox fails for it. Rules and calendar sharing are copied.
     assert_eq!(
         counters.errors_by_code.get("permissions_unsupported"),
         Some(&8)
     );
-    assert_eq!(counters.errors_by_code.get("rules_unsupported"), Some(&8));
+    assert_eq!(counters.errors_by_code.get("rules_unsupported"), None);
     assert_eq!(first.mailboxes_by_state.get("failed"), None);
+    let extras = assert_extras_copied(&environment, &project, &counters).await;
+    assert!(
+        extras.source_rules > 0 && extras.source_calendar_users > 0,
+        "the seed has rules and calendar sharing to copy: {extras:?}"
+    );
 
     let second = environment
         .run_full_pass(&project.id, &mut ProgressView::hidden())
@@ -148,6 +189,7 @@ async fn items_exported_over_ews_import_over_graph_and_back() {
             verification.summary()
         );
         assert_eq!(counters.items_copied, verification.source_items);
+        assert_extras_copied(&environment, &project, &counters).await;
         environment.stop().await.expect("stop");
         real.clean_up(&project.id).await;
     }

@@ -49,6 +49,7 @@ pub fn map_permissions(
     let mapped = FolderPermissions {
         scope: permissions.scope,
         entries: mapped,
+        unsupported: Vec::new(),
     };
     (mapped, dropped)
 }
@@ -160,6 +161,10 @@ impl ExtrasCopier<'_> {
                     continue;
                 }
             };
+            for entry in &permissions.unsupported {
+                let message = format!("the source cannot describe this permission: {entry}");
+                errors.push(self.error(&pair.path, entry, "permission_not_supported", message));
+            }
             if nothing_to_copy(&permissions.entries) {
                 continue;
             }
@@ -320,6 +325,7 @@ mod tests {
                 FolderPermission::with_level(user("stranger@elsewhere.com"), "Author"),
                 FolderPermission::with_level(user("lee@partner.example"), "Reviewer"),
             ],
+            unsupported: Vec::new(),
         };
         let (mapped, dropped) = map_permissions(&permissions, &addresses());
         assert_eq!(mapped.scope, PermissionScope::Folder);

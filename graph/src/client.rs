@@ -183,6 +183,23 @@ impl GraphClient {
         .await
     }
 
+    /// `send` for a request with a JSON body.
+    pub(crate) async fn send_json<B: serde::Serialize>(
+        &self,
+        operation: &'static str,
+        method: Method,
+        url: &str,
+        body: &B,
+    ) -> Result<Response, GraphError> {
+        self.send(operation, |token| {
+            self.http
+                .request(method.clone(), url)
+                .bearer_auth(token.expose())
+                .json(body)
+        })
+        .await
+    }
+
     /// A JSON reply to a GET.
     pub(crate) async fn get_json<T: DeserializeOwned>(
         &self,

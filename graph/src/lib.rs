@@ -10,6 +10,10 @@
 //!   and the received time are read), [`GraphClient::item_delta`], [`GraphClient::delete_item`].
 //! - Export: [`GraphClient::export_items`], at most [`MAX_EXPORT_IDS`] ids a call, results
 //!   streamed one item at a time ([`ExportStream`]) with per-item errors.
+//! - Inbox rules ([`GraphClient::message_rules`]), default-calendar permissions
+//!   ([`GraphClient::calendar_permissions`]) and id translation ([`GraphClient::translate_ids`],
+//!   [`GraphClient::folder_entry_ids`]) on the users API, which names folders by other ids than
+//!   the mailbox API does (see [`ops::ids`]).
 //! - Import: [`GraphClient::import_item`] posts one item to the mailbox's import session, made
 //!   with `createImportSession`, kept per mailbox and replaced before it expires; the import
 //!   URL is pre-authenticated, so it is sent without an `Authorization` header and never
@@ -26,7 +30,12 @@ mod types;
 
 pub use client::{GraphClient, GraphConfig};
 pub use error::{GraphError, ItemError};
+pub use ops::calendar::{CalendarPermission, CalendarRole, EmailAddress};
 pub use ops::export::{ExportStream, ExportedItem, MAX_EXPORT_IDS};
+pub use ops::ids::{
+    decode_id_bytes, FolderEntryId, IdFormat, ENTRY_ID_PROPERTY, MAX_TRANSLATED_IDS,
+};
+pub use ops::rules::MessageRule;
 pub use types::{
     DeltaStart, ExchangeSettings, ExtendedProperty, Folder, ImportSession, ImportedItem, Item,
     ItemChange, ItemDelta, MailboxId,

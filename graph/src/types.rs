@@ -53,6 +53,16 @@ pub struct Folder {
     /// Direct subfolders.
     #[serde(default)]
     pub child_folder_count: Option<u64>,
+    /// Properties asked for with `$expand`.
+    #[serde(default)]
+    pub single_value_extended_properties: Vec<ExtendedProperty>,
+}
+
+impl Folder {
+    /// The value of an expanded property (ids matched as [`Item::property`] does).
+    pub fn property(&self, id: &str) -> Option<&str> {
+        property(&self.single_value_extended_properties, id)
+    }
 }
 
 /// A single-value extended (MAPI) property, `{"id": "String 0x37", "value": "..."}`.
@@ -94,12 +104,16 @@ impl Item {
     /// The value of an expanded property, matching ids as Graph compares them (it echoes GUIDs
     /// and tags in its own spelling: `SystemTime 0xe06` for `SystemTime 0x0E06`).
     pub fn property(&self, id: &str) -> Option<&str> {
-        let wanted = PropertyIdKey::of(id);
-        self.single_value_extended_properties
-            .iter()
-            .find(|property| PropertyIdKey::of(&property.id) == wanted)
-            .and_then(|property| property.value.as_deref())
+        property(&self.single_value_extended_properties, id)
     }
+}
+
+fn property<'a>(properties: &'a [ExtendedProperty], id: &str) -> Option<&'a str> {
+    let wanted = PropertyIdKey::of(id);
+    properties
+        .iter()
+        .find(|property| PropertyIdKey::of(&property.id) == wanted)
+        .and_then(|property| property.value.as_deref())
 }
 
 /// A property id in a form two spellings of the same id share: lower case, tags without

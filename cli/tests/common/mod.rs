@@ -14,6 +14,8 @@ use ferry_core::store::redis::RedisStore;
 use ferry_sim::SimConfig;
 use ferry_tests::services;
 
+pub mod extras;
+
 /// The real services under a namespace no other run uses.
 pub struct RealServices {
     /// The namespace (queue prefix and Redis key prefix).

@@ -375,6 +375,7 @@ async fn copies_permissions(fixture: &MailFixture<'_>) {
         let wanted = FolderPermissions {
             scope: current.scope,
             entries,
+            unsupported: Vec::new(),
         };
         api.set_permissions(mailbox, folder, &wanted)
             .await

@@ -109,4 +109,7 @@ pub struct FolderPermissions {
     pub scope: PermissionScope,
     /// The entries.
     pub entries: Vec<FolderPermission>,
+    /// Entries the adapter could not represent, described (`ann@contoso.com: a custom
+    /// role`): they are reported, not copied as something else.
+    pub unsupported: Vec<String>,
 }

@@ -4,26 +4,13 @@ use chrono::SecondsFormat;
 use reqwest::Method;
 use serde::Deserialize;
 
-use super::{mailbox_path, segment};
+use super::{expand, mailbox_path, segment};
 use crate::client::{read_json, Page};
 use crate::types::{DeltaStart, Item, ItemChange, ItemDelta};
 use crate::{GraphClient, GraphError, MailboxId};
 
 /// The properties a migration reads of an item.
 const ITEM_FIELDS: &str = "id,type,size,createdDateTime,lastModifiedDateTime,changeKey";
-
-/// `$expand` for single-value extended properties with these ids.
-fn expand(properties: &[&str]) -> Option<String> {
-    if properties.is_empty() {
-        return None;
-    }
-    let filter = properties
-        .iter()
-        .map(|id| format!("id eq '{}'", id.replace('\'', "''")))
-        .collect::<Vec<_>>()
-        .join(" or ");
-    Some(format!("singleValueExtendedProperties($filter={filter})"))
-}
 
 /// A delta page member: an item, or a tombstone.
 #[derive(Deserialize)]

@@ -1,10 +1,13 @@
 //! The calls a migration makes, one module per resource.
 
+pub mod calendar;
 pub mod discovery;
 pub mod export;
 pub mod folders;
+pub mod ids;
 pub mod import;
 pub mod items;
+pub mod rules;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
@@ -32,6 +35,28 @@ const SEGMENT: &AsciiSet = &CONTROLS
 /// An id or name as one path segment.
 pub(crate) fn segment(text: &str) -> String {
     utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+/// `$expand` for single-value extended properties with these ids.
+pub(crate) fn expand(properties: &[&str]) -> Option<String> {
+    if properties.is_empty() {
+        return None;
+    }
+    let filter = properties
+        .iter()
+        .map(|id| format!("id eq '{}'", id.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    Some(format!("singleValueExtendedProperties($filter={filter})"))
+}
+
+/// `users/{user}`: the users API (rules, calendar permissions, id translation), which names
+/// a mailbox by its user (object id or user principal name), not by its mailbox id.
+pub(crate) fn user_path(user: &str) -> Result<String, crate::GraphError> {
+    if user.is_empty() {
+        return Err(crate::GraphError::InvalidRequest("no user named".into()));
+    }
+    Ok(format!("users/{}", segment(user)))
 }
 
 /// `admin/exchange/mailboxes/{mailbox}`.

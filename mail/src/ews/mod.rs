@@ -368,6 +368,7 @@ impl MailApi for EwsMailApi {
                 .into_iter()
                 .map(convert::permission_from_ews)
                 .collect(),
+            unsupported: Vec::new(),
         })
     }
 

@@ -6,13 +6,19 @@
 //! first. Items are listed with three extended properties expanded (received time, subject,
 //! Message-ID), so a listing shows what EWS's does; the stamp is read the same way.
 //!
-//! What Graph's API cannot carry, [`Capabilities`] says, and those calls answer `Unsupported`:
-//! folder permissions of any folder (the API has none; Graph's `calendarPermissions` is
-//! another API, not wired yet), inbox rules (Graph's `messageRules` likewise), and directory
-//! lookups of Exchange addresses.
+//! Inbox rules (`messageRules`) and the default calendar's permissions (`calendarPermissions`)
+//! come from Graph's users API, which names folders by other ids; [`folder_bridge`] converts
+//! rule folder references. What Graph cannot carry, [`Capabilities`] says, and those calls
+//! answer `Unsupported`: permissions of any other folder (mail, contacts, tasks and other
+//! calendars: Graph has no API for them), rule entries Graph has no name for (see [`rules`]),
+//! calendar levels without a Graph role (see [`calendar`]), and directory lookups of Exchange
+//! addresses.
 
+mod calendar;
 mod convert;
 mod export;
+mod folder_bridge;
+mod rules;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,8 +27,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ferry_core::mail::{
     Capabilities, DestinationItem, ExportData, ExportedItems, FolderId, FolderPermissions,
-    InboxRule, ItemId, ListedItem, MailApi, MailError, MailFolder, ReceivedRange,
-    WELL_KNOWN_FOLDERS,
+    InboxRule, ItemId, ListedItem, MailApi, MailError, MailFolder, ReceivedRange, RuleFolder,
+    RuleValue, WELL_KNOWN_FOLDERS,
 };
 use ferry_core::model::{ApiSettings, EndpointConfig, ItemKey, STAMP_PROPERTY_NAME};
 use ferry_graph::{GraphClient, GraphConfig, Item, MailboxId};
@@ -42,12 +48,13 @@ pub fn stamp_property() -> String {
     format!("String {{00020329-0000-0000-C000-000000000046}} Name {STAMP_PROPERTY_NAME}")
 }
 
-/// What Graph carries besides items: none of the extras (see the module's documentation).
+/// What Graph carries besides items: inbox rules and the default calendar's permissions (see
+/// the module's documentation).
 pub const GRAPH_CAPABILITIES: Capabilities = Capabilities {
     folder_permissions: false,
-    calendar_permissions: false,
+    calendar_permissions: true,
     other_calendar_permissions: false,
-    inbox_rules: false,
+    inbox_rules: true,
     resolve_exchange_addresses: false,
 };
 
@@ -352,33 +359,118 @@ impl MailApi for GraphMailApi {
 
     async fn permissions(
         &self,
-        _mailbox: &str,
-        _folder: &MailFolder,
+        mailbox: &str,
+        folder: &MailFolder,
     ) -> Result<FolderPermissions, MailError> {
-        Err(unsupported(
-            "folder permissions (the mailbox import/export API has none)",
-        ))
+        if !GRAPH_CAPABILITIES.carries_permissions_of(folder) {
+            return Err(unsupported(PERMISSIONS_NOT_CARRIED));
+        }
+        let entries = self
+            .client
+            .calendar_permissions(mailbox)
+            .await
+            .map_err(|error| mail_error(error, NotFound::Mailbox))?;
+        Ok(calendar::from_graph(&entries))
     }
 
     async fn set_permissions(
         &self,
-        _mailbox: &str,
-        _folder: &MailFolder,
-        _permissions: &FolderPermissions,
+        mailbox: &str,
+        folder: &MailFolder,
+        permissions: &FolderPermissions,
     ) -> Result<(), MailError> {
-        Err(unsupported(
-            "folder permissions (the mailbox import/export API has none)",
-        ))
+        if !GRAPH_CAPABILITIES.carries_permissions_of(folder) {
+            return Err(unsupported(PERMISSIONS_NOT_CARRIED));
+        }
+        let failed = |error| mail_error(error, NotFound::Mailbox);
+        let current = self
+            .client
+            .calendar_permissions(mailbox)
+            .await
+            .map_err(failed)?;
+        let (changes, refused) = calendar::plan(&current, permissions);
+        for change in changes {
+            match change {
+                calendar::Change::Add(grantee, role) => self
+                    .client
+                    .add_calendar_permission(mailbox, &grantee, role)
+                    .await
+                    .map(drop),
+                calendar::Change::Update(id, role) => self
+                    .client
+                    .update_calendar_permission(mailbox, &id, role)
+                    .await
+                    .map(drop),
+                calendar::Change::Remove(id) => {
+                    self.client.delete_calendar_permission(mailbox, &id).await
+                }
+            }
+            .map_err(failed)?;
+        }
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(calendar::refused_error(&refused))
+        }
     }
 
-    async fn rules(&self, _mailbox: &str) -> Result<Vec<InboxRule>, MailError> {
-        Err(unsupported("inbox rules"))
+    async fn rules(&self, mailbox: &str) -> Result<Vec<InboxRule>, MailError> {
+        let failed = |error| mail_error(error, NotFound::Mailbox);
+        let rules = self.client.message_rules(mailbox).await.map_err(failed)?;
+        let rest_ids: Vec<String> = rules
+            .iter()
+            .flat_map(rules::referenced_rest_ids)
+            .map(str::to_string)
+            .collect();
+        let folders = if rest_ids.is_empty() {
+            HashMap::new()
+        } else {
+            let id = self.mailbox(mailbox).await?;
+            folder_bridge::rest_to_mailbox(&self.client, &id, mailbox, &rest_ids)
+                .await
+                .map_err(failed)?
+        };
+        Ok(rules
+            .iter()
+            .map(|rule| rules::rule_from_graph(rule, &folders))
+            .collect())
     }
 
-    async fn create_rules(&self, _mailbox: &str, _rules: &[InboxRule]) -> Result<(), MailError> {
-        Err(unsupported("inbox rules"))
+    async fn create_rules(&self, mailbox: &str, rules: &[InboxRule]) -> Result<(), MailError> {
+        let failed = |error| mail_error(error, NotFound::Mailbox);
+        let references: Vec<RuleFolder> = rules
+            .iter()
+            .flat_map(|rule| rule.actions.iter())
+            .filter_map(|entry| match &entry.value {
+                RuleValue::Folder(reference) => Some(reference.clone()),
+                _ => None,
+            })
+            .collect();
+        let folders = if references.is_empty() {
+            HashMap::new()
+        } else {
+            let id = self.mailbox(mailbox).await?;
+            folder_bridge::mailbox_to_rest(&self.client, &id, mailbox, &references)
+                .await
+                .map_err(failed)?
+        };
+        for rule in rules {
+            let graph_rule =
+                rules::rule_to_graph(rule, |reference| folders.get(reference).cloned()).map_err(
+                    |why| unsupported(&format!("the inbox rule \"{}\": {why}", rule.display_name)),
+                )?;
+            self.client
+                .create_message_rule(mailbox, &graph_rule)
+                .await
+                .map_err(failed)?;
+        }
+        Ok(())
     }
 }
+
+/// Why a folder's permissions are refused.
+const PERMISSIONS_NOT_CARRIED: &str =
+    "permissions of folders other than the default calendar (Graph has no API for them)";
 
 #[cfg(test)]
 mod tests {
@@ -393,6 +485,7 @@ mod tests {
             well_known_name: well_known.map(str::to_string),
             total_item_count: Some(1),
             child_folder_count: None,
+            single_value_extended_properties: Vec::new(),
         }
     }
 

@@ -307,6 +307,7 @@ impl Tenant {
         Ok(FolderPermissions {
             scope: stored.folder.permission_scope(),
             entries: stored.permissions.clone(),
+            unsupported: Vec::new(),
         })
     }
 
