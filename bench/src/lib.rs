@@ -1,6 +1,7 @@
 //! Benchmarks for Ferry. Each binary under `src/bin` prints a report meant to be pasted into
 //! `BENCHMARKS.md` with the date and machine it ran on; none of them asserts a timing.
 
+pub mod cpu;
 pub mod sim_process;
 
 use std::time::Duration;

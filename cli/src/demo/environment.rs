@@ -45,6 +45,9 @@ pub struct EnvironmentOptions {
     pub api: MailProtocol,
     /// The destination's protocol, if not `api`.
     pub destination_api: Option<MailProtocol>,
+    /// A runtime of its own for the simulator (so a benchmark can tell its CPU from Ferry's);
+    /// by default it runs on the caller's.
+    pub sim_runtime: Option<tokio::runtime::Handle>,
 }
 
 /// A running environment.
@@ -91,9 +94,17 @@ impl Environment {
         services: Services,
     ) -> anyhow::Result<Environment> {
         let stop = CancellationToken::new();
-        let sim = ferry_sim::start(options.sim.clone(), stop.child_token())
-            .await
-            .context("starting the simulator")?;
+        let starting = ferry_sim::start(options.sim.clone(), stop.child_token());
+        let sim = match &options.sim_runtime {
+            // Started on that runtime, the simulator's listener and every task it spawns stay
+            // there.
+            Some(runtime) => runtime
+                .spawn(starting)
+                .await
+                .context("the simulator's runtime")?,
+            None => starting.await,
+        }
+        .context("starting the simulator")?;
         let config = CoordinatorConfig {
             namespace: options.namespace.clone(),
             ..CoordinatorConfig::default()

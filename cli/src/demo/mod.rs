@@ -119,6 +119,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
         grpc_listen: args.listen,
         api: args.api,
         destination_api: None,
+        sim_runtime: None,
     };
     eprintln!(
         "Seeding {} mailboxes and starting the simulator, the coordinator and {} workers on {}…",

@@ -84,6 +84,7 @@ pub fn options(sim: SimConfig, workers: usize, namespace: &str) -> EnvironmentOp
         grpc_listen: "127.0.0.1:0".parse().expect("address"),
         api: ferry_core::model::MailProtocol::Ews,
         destination_api: None,
+        sim_runtime: None,
     }
 }
 
