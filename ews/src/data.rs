@@ -9,9 +9,6 @@
 /// length, since the content is mail.
 pub use ferry_fasttransfer::Chunks as ItemData;
 
-/// The size of the chunks content is decoded into.
-pub const CHUNK_BYTES: usize = 1024 * 1024;
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //!
 //! The layers, outside in:
 //!
+//! - [`Base64Decoder`]: the base64 text replies carry, decoded into [`Chunks`] as it arrives.
 //! - [`chunks`]: [`Chunks`], a byte string held as shared `Bytes` chunks, and [`ChunksBuilder`].
 //!   Everything below slices its input rather than copying it, so a 140 MB attachment passes
 //!   through without being duplicated.
@@ -23,6 +24,7 @@
 //! Malformed input is an [`FxError`] or [`FramingError`] naming the problem and its offset;
 //! no input makes the crate panic or allocate in proportion to a declared size.
 
+mod base64_text;
 pub mod chunks;
 mod codec;
 mod cursor;
@@ -37,6 +39,7 @@ pub mod tag;
 pub mod value;
 pub mod writer;
 
+pub use base64_text::{Base64Decoder, Base64Error};
 pub use chunks::{Chunks, ChunksBuilder};
 pub use error::{FramingError, FxError};
 pub use framing::{Block, ExportData};

@@ -4,7 +4,6 @@
 //! tens of megabytes; it is kept as shared [`Bytes`] and base64-encoded only while the reply is sent,
 //! so a large `ExportItems` reply never exists whole in memory.
 
-use base64::Engine;
 use bytes::Bytes;
 
 /// Content below this size is base64-encoded inline; larger content is streamed.
@@ -143,12 +142,7 @@ impl XmlWriter {
 
 /// Appends the base64 encoding of `data` to `buffer` without an intermediate `String`.
 pub fn append_base64(buffer: &mut Vec<u8>, data: &[u8]) {
-    let start = buffer.len();
-    buffer.resize(start + data.len().div_ceil(3) * 4, 0);
-    let written = base64::engine::general_purpose::STANDARD
-        .encode_slice(data, &mut buffer[start..])
-        .unwrap_or(0);
-    buffer.truncate(start + written);
+    base64_simd::STANDARD.encode_append(data, buffer);
 }
 
 /// Escapes text for XML content or attribute values.
@@ -183,6 +177,7 @@ pub fn escape_into(buffer: &mut Vec<u8>, text: &str, in_attribute: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     fn render(segments: Vec<Segment>) -> String {
         let mut out = String::new();

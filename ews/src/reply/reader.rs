@@ -9,14 +9,14 @@
 use std::collections::VecDeque;
 use std::pin::Pin;
 
-use base64::Engine;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
+use ferry_fasttransfer::Base64Decoder;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
-use crate::data::{ItemData, CHUNK_BYTES};
+use crate::data::ItemData;
 use crate::EwsError;
 
 /// The deepest nesting a reply may have.
@@ -242,10 +242,7 @@ impl ReplyReader {
                 ))),
             };
         }
-        let mut decoded = ChunkedOutput::default();
-        let mut quartet = [0u8; 4];
-        let mut filled = 0usize;
-        let mut clean = Vec::with_capacity(8 * 1024);
+        let mut decoded = Base64Decoder::new();
         loop {
             let source = self.reader.get_mut();
             let (consumed, end) = {
@@ -259,36 +256,18 @@ impl ReplyReader {
                 if available.is_empty() {
                     return Err(malformed("the reply ended inside base64 content"));
                 }
-                let end = available.iter().position(|byte| *byte == b'<');
+                let end = memchr::memchr(b'<', available);
                 let content = &available[..end.unwrap_or(available.len())];
-                clean.clear();
-                for byte in content {
-                    match byte {
-                        b' ' | b'\t' | b'\r' | b'\n' => {}
-                        b'&' => return Err(malformed("an entity inside base64 content")),
-                        other => clean.push(*other),
-                    }
+                if memchr::memchr(b'&', content).is_some() {
+                    return Err(malformed("an entity inside base64 content"));
                 }
+                decoded
+                    .push(content)
+                    .map_err(|error| malformed(error.to_string()))?;
                 (content.len(), end)
             };
             AsyncBufReadExt::consume(source, consumed);
-            let mut input: &[u8] = &clean;
-            if filled > 0 {
-                let take = (4 - filled).min(input.len());
-                quartet[filled..filled + take].copy_from_slice(&input[..take]);
-                filled += take;
-                input = &input[take..];
-                if filled == 4 {
-                    decode_into(&mut decoded, &quartet)?;
-                    filled = 0;
-                }
-            }
-            let whole = input.len() / 4 * 4;
-            decode_into(&mut decoded, &input[..whole])?;
-            let rest = &input[whole..];
-            quartet[..rest.len()].copy_from_slice(rest);
-            filled += rest.len();
-            if decoded.len > limit {
+            if decoded.decoded_len() > limit {
                 // The reply may be fine; the item is more than this client takes in.
                 return Err(EwsError::ItemTooLarge(format!(
                     "the item's content exceeds this client's limit of {limit} bytes"
@@ -298,11 +277,11 @@ impl ReplyReader {
                 break;
             }
         }
-        if filled != 0 {
-            return Err(malformed("base64 content is truncated"));
-        }
+        let decoded = decoded
+            .finish()
+            .map_err(|_| malformed("base64 content is truncated"))?;
         match self.next().await? {
-            Node::End => Ok(decoded.finish()),
+            Node::End => Ok(decoded),
             other => Err(malformed(format!("base64 content followed by {other:?}"))),
         }
     }
@@ -317,49 +296,6 @@ fn read_error(error: quick_xml::Error) -> EwsError {
         },
         other => malformed(other),
     }
-}
-
-/// Decoded content, filled chunk by chunk so growing never copies what is already decoded.
-#[derive(Default)]
-struct ChunkedOutput {
-    done: Vec<Bytes>,
-    current: BytesMut,
-    len: usize,
-}
-
-impl ChunkedOutput {
-    fn finish(mut self) -> ItemData {
-        if !self.current.is_empty() {
-            self.done.push(self.current.freeze());
-        }
-        ItemData::from(self.done)
-    }
-}
-
-/// Decodes whole base64 quartets into the output's chunks.
-fn decode_into(output: &mut ChunkedOutput, input: &[u8]) -> Result<(), EwsError> {
-    // 4 input characters make 3 bytes; a chunk takes whole quartets only.
-    let quartets_per_chunk = CHUNK_BYTES / 3;
-    for piece in input.chunks(quartets_per_chunk * 4) {
-        let needed = piece.len() / 4 * 3;
-        if output.current.capacity() - output.current.len() < needed {
-            let full = std::mem::replace(
-                &mut output.current,
-                BytesMut::with_capacity(CHUNK_BYTES.max(needed)),
-            );
-            if !full.is_empty() {
-                output.done.push(full.freeze());
-            }
-        }
-        let start = output.current.len();
-        output.current.resize(start + needed, 0);
-        let written = base64::engine::general_purpose::STANDARD
-            .decode_slice(piece, &mut output.current[start..])
-            .map_err(|error| malformed(format!("invalid base64 content: {error}")))?;
-        output.current.truncate(start + written);
-        output.len += written;
-    }
-    Ok(())
 }
 
 fn push_text(text: &mut Option<String>, piece: &str) -> Result<(), EwsError> {
@@ -419,6 +355,7 @@ fn tag(ns: Ns, start: &BytesStart<'_>) -> Result<Tag, EwsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     async fn nodes(xml: &str) -> Vec<Node> {
         let mut reader = ReplyReader::from_bytes(Bytes::from(xml.to_string()));

@@ -6,9 +6,7 @@
 
 use std::io::Read;
 
-use base64::engine::general_purpose::STANDARD;
-use bytes::Bytes;
-use ferry_fasttransfer::Chunks;
+use ferry_fasttransfer::{Base64Decoder, Chunks};
 use futures_util::TryStreamExt;
 use reqwest::Method;
 use serde_json::json;
@@ -22,8 +20,8 @@ use crate::{GraphClient, GraphError, ItemError, MailboxId};
 /// The most ids one `exportItems` call takes (Graph's documented limit).
 pub const MAX_EXPORT_IDS: usize = 20;
 
-/// Data is decoded through a scratch buffer of this size and kept in pieces of at most this
-/// size, each allocated to what it holds.
+/// Data text is read through a scratch buffer of this size (and decoded into chunks sized to
+/// the item).
 const PIECE_BYTES: usize = 256 * 1024;
 
 /// One entry of an export reply.
@@ -188,47 +186,41 @@ impl<R: Read> ReplyParser<'_, R> {
         })
     }
 
-    /// A `data` member, decoded from base64 piece by piece. An item over the size limit is
-    /// read to its end (so the reply goes on) and reported as that item's error.
+    /// A `data` member, its text read piece by piece into the scratch buffer and decoded as it
+    /// comes. An item over the size limit is read to its end (so the reply goes on) and
+    /// reported as that item's error.
     fn data(&mut self) -> Result<Result<Chunks, ItemError>, GraphError> {
         let limit = self.max_item_bytes;
-        let text = self.json.next_string_reader().map_err(malformed)?;
-        let mut decoder = base64::read::DecoderReader::new(text, &STANDARD);
-        let mut chunks = Chunks::new();
-        let mut total = 0usize;
-        let mut too_large = false;
+        let mut text = self.json.next_string_reader().map_err(malformed)?;
+        let mut decoder = Some(Base64Decoder::new());
         let piece = &mut self.scratch;
         loop {
-            let mut filled = 0;
-            while filled < piece.len() {
-                match decoder.read(&mut piece[filled..]) {
-                    Ok(0) => break,
-                    Ok(read) => filled += read,
-                    Err(error) => {
-                        return Err(GraphError::Malformed(format!(
-                            "exportItems: an item's data is not base64 text: {error}"
-                        )))
-                    }
-                }
-            }
-            if filled == 0 {
+            let read = text.read(piece).map_err(|error| {
+                GraphError::Malformed(format!("exportItems: an item's data broke off: {error}"))
+            })?;
+            if read == 0 {
                 break;
             }
-            total += filled;
-            if total > limit {
-                too_large = true;
-            }
-            if !too_large {
-                chunks.push(Bytes::copy_from_slice(&piece[..filled]));
+            let Some(active) = decoder.as_mut() else {
+                continue;
+            };
+            active.push(&piece[..read]).map_err(|error| {
+                GraphError::Malformed(format!("exportItems: an item's data: {error}"))
+            })?;
+            if active.decoded_len() > limit {
+                decoder = None;
             }
         }
-        if too_large {
+        let Some(decoder) = decoder else {
             return Ok(Err(ItemError {
                 code: "ErrorMessageSizeExceeded".into(),
                 message: format!("the item is larger than the client's limit of {limit} bytes"),
             }));
-        }
-        Ok(Ok(chunks))
+        };
+        decoder
+            .finish()
+            .map(Ok)
+            .map_err(|error| GraphError::Malformed(format!("exportItems: an item's data: {error}")))
     }
 
     /// A `mailTipsError` `{code, message}`.
@@ -267,6 +259,7 @@ fn malformed(error: ReaderError) -> GraphError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD;
 
     fn parse(reply: &str, max_item_bytes: usize) -> Vec<Result<ExportedItem, GraphError>> {
         let (sender, mut receiver) = mpsc::channel(64);

@@ -6,8 +6,6 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use bytes::Bytes;
 use chrono::{Duration as Age, Utc};
 use ferry_fasttransfer::Chunks;
@@ -172,7 +170,7 @@ impl Iterator for ImportBody {
             for chunk in piece.chunks() {
                 input.extend_from_slice(chunk);
             }
-            return Some(Bytes::from(STANDARD.encode(&input)));
+            return Some(Bytes::from(base64_simd::STANDARD.encode_to_string(&input)));
         }
         self.tail.take()
     }
@@ -181,6 +179,8 @@ impl Iterator for ImportBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
 
     #[test]
     fn the_body_is_the_documented_json_with_the_data_in_base64_whatever_the_chunking() {
