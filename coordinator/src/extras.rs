@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use ferry_core::mail::{
-    FolderId, FolderPermission, FolderPermissions, Grantee, InboxRule, MailApi, RuleAddress,
-    RuleFolder, RuleValue,
+    FolderId, FolderPermission, FolderPermissions, Grantee, InboxRule, MailApi, MailError,
+    MailFolder, RuleAddress, RuleFolder, RuleValue,
 };
 use ferry_core::mapping::RecipientMapping;
 use ferry_core::model::{ItemErrorRecord, PassId};
@@ -135,21 +135,32 @@ impl ExtrasCopier<'_> {
         let (source, destination) = (self.source, self.destination);
         let (source_address, destination_address) = (self.source_address, self.destination_address);
         let mut not_carried = Vec::new();
+        let mut carried = Vec::new();
         for pair in pairs {
-            let folder = &pair.source;
-            if !source.capabilities().carries_permissions_of(folder)
-                || !destination
+            if source.capabilities().carries_permissions_of(&pair.source)
+                && destination
                     .capabilities()
                     .carries_permissions_of(&pair.destination)
             {
+                carried.push(pair);
+            } else {
                 not_carried.push(pair.path.as_str());
-                continue;
             }
-            let permissions = match self
-                .source_lane
-                .call(Repeat::Safe, || source.permissions(source_address, folder))
-                .await
-            {
+        }
+        // Read in as few calls as the protocol allows: most folders hold only the defaults.
+        let folders: Vec<MailFolder> = carried.iter().map(|pair| pair.source.clone()).collect();
+        let read = self
+            .source_lane
+            .call(Repeat::Safe, || {
+                source.permissions_of(source_address, &folders)
+            })
+            .await;
+        let read: Vec<Result<FolderPermissions, MailError>> = match read {
+            Ok(read) => read,
+            Err(error) => carried.iter().map(|_| Err(error.clone())).collect(),
+        };
+        for (pair, permissions) in carried.into_iter().zip(read) {
+            let permissions = match permissions {
                 Ok(permissions) => permissions,
                 Err(error) => {
                     errors.push(self.error(

@@ -402,6 +402,38 @@ async fn folders_items_and_sync_through_the_client() {
     assert!(
         matches!(&read_back[1].user, PermissionUser::User { address, .. } if *address == colleague)
     );
+    // Planning reads every folder's permissions: several folders are one GetFolder, answered
+    // per folder in order.
+    let get_folders = |counters: &[ferry_sim::admin::TenantCounters]| {
+        counters
+            .iter()
+            .find(|counters| counters.tenant == "source")
+            .and_then(|counters| counters.mailbox_totals.get("requests.GetFolder").copied())
+            .unwrap_or(0)
+    };
+    let before = get_folders(&harness.admin::<Vec<_>>("/counters").await);
+    let several = client
+        .folders_permissions(
+            &mailbox,
+            &[
+                FolderRef::distinguished("inbox"),
+                folder.clone(),
+                FolderRef::distinguished("calendar"),
+            ],
+        )
+        .await
+        .expect("permissions of several folders");
+    assert_eq!(several.len(), 3);
+    let several: Vec<_> = several
+        .into_iter()
+        .map(|result| result.expect("each folder's permissions"))
+        .collect();
+    assert_eq!(
+        several[1], read_back,
+        "the second answer is the second folder's"
+    );
+    let after = get_folders(&harness.admin::<Vec<_>>("/counters").await);
+    assert_eq!(after - before, 1, "one GetFolder for three folders");
     harness.finish().await;
 }
 

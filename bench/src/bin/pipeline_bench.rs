@@ -52,6 +52,35 @@ struct Args {
     recipient_mapping: Vec<String>,
 }
 
+/// The requests the simulator served a tenant's mailboxes, per mailbox and by operation
+/// (`GetFolder 1.0, FindItem 3.2, …, all 9.4`).
+fn requests_per_mailbox(environment: &Environment, tenant: &str) -> String {
+    let Some(tenant) = environment.sim.state.directory.tenant(tenant) else {
+        return "no such tenant".into();
+    };
+    let mailboxes = tenant.mailboxes();
+    let mut by_operation: std::collections::BTreeMap<String, u64> = Default::default();
+    for mailbox in mailboxes {
+        for (name, count) in mailbox.counters.snapshot() {
+            let Some(operation) = name.strip_prefix("requests.") else {
+                continue;
+            };
+            // Graph counts every request as `requests.graph` and again by operation.
+            if operation != "graph" {
+                *by_operation.entry(operation.to_string()).or_default() += count;
+            }
+        }
+    }
+    let per = |count: u64| count as f64 / mailboxes.len().max(1) as f64;
+    let all: u64 = by_operation.values().sum();
+    let mut parts: Vec<String> = by_operation
+        .iter()
+        .map(|(operation, count)| format!("{operation} {:.1}", per(*count)))
+        .collect();
+    parts.push(format!("all {:.1}", per(all)));
+    parts.join(", ")
+}
+
 /// The simulator's threads, so its CPU can be told from Ferry's.
 const SIM_THREADS: &str = "ferry-sim";
 
@@ -156,6 +185,12 @@ async fn run(args: Args, sim_runtime: tokio::runtime::Handle) -> anyhow::Result<
         "- Ferry's CPU (coordinator, workers, embedded services): {ferry_cpu:.1} s, {:.2} s per GB migrated (10^9 bytes)",
         ferry_cpu / (counters.bytes_copied as f64 / 1e9)
     );
+    for tenant in ["source", "destination"] {
+        println!(
+            "- {tenant} requests per mailbox: {}",
+            requests_per_mailbox(&environment, tenant)
+        );
+    }
     println!("- verification: {}", verification.summary());
     environment.stop().await?;
     if !services.embedded {

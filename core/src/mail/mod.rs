@@ -136,6 +136,20 @@ pub trait MailApi: Send + Sync {
         mailbox: &str,
         folder: &MailFolder,
     ) -> Result<FolderPermissions, MailError>;
+    /// The permissions of several folders, one result per folder in order, in as few calls
+    /// as the protocol allows (planning reads every folder's, and most have only the
+    /// defaults). By default, one [`MailApi::permissions`] call per folder.
+    async fn permissions_of(
+        &self,
+        mailbox: &str,
+        folders: &[MailFolder],
+    ) -> Result<Vec<Result<FolderPermissions, MailError>>, MailError> {
+        let mut results = Vec::with_capacity(folders.len());
+        for folder in folders {
+            results.push(self.permissions(mailbox, folder).await);
+        }
+        Ok(results)
+    }
     /// Replaces a folder's permissions; `Unsupported` where [`Capabilities`] says so.
     async fn set_permissions(
         &self,

@@ -128,6 +128,35 @@ impl EwsClient {
         Ok(folder.permissions.unwrap_or_default())
     }
 
+    /// The permission sets of several folders in one `GetFolder`: one result per folder, in
+    /// order.
+    pub async fn folders_permissions(
+        &self,
+        mailbox: &MailboxTarget,
+        folders: &[FolderRef],
+    ) -> Result<Vec<Result<Vec<Permission>, EwsError>>, EwsError> {
+        if folders.is_empty() {
+            return Ok(Vec::new());
+        }
+        let shape = FolderShape {
+            base: request::BaseShape::IdOnly,
+            fields: vec!["folder:PermissionSet".into()],
+            extended: Vec::new(),
+        };
+        let results = self.get_folders(mailbox, folders, &shape).await?;
+        if results.len() != folders.len() {
+            return Err(EwsError::MalformedReply(format!(
+                "GetFolder answered {} messages for {} folders",
+                results.len(),
+                folders.len()
+            )));
+        }
+        Ok(results
+            .into_iter()
+            .map(|result| result.map(|folder| folder.permissions.unwrap_or_default()))
+            .collect())
+    }
+
     /// `UpdateFolder` of one folder (display name or permission set).
     pub async fn update_folder(
         &self,

@@ -25,6 +25,21 @@ pub fn stamp_property() -> ExtendedPropertyPath {
     ExtendedPropertyPath::public_string(ferry_core::model::STAMP_PROPERTY_NAME)
 }
 
+/// Folders whose permissions one `GetFolder` reads (a mailbox has a few dozen, so usually
+/// one call).
+const PERMISSION_READS_PER_CALL: usize = 100;
+
+fn permissions_from_ews(folder: &MailFolder, entries: Vec<ews::Permission>) -> FolderPermissions {
+    FolderPermissions {
+        scope: folder.permission_scope(),
+        entries: entries
+            .into_iter()
+            .map(convert::permission_from_ews)
+            .collect(),
+        unsupported: Vec::new(),
+    }
+}
+
 fn folder_ref(id: &FolderId) -> FolderRef {
     FolderRef::Id(ews::FolderId::new(id.0.clone()))
 }
@@ -362,14 +377,30 @@ impl MailApi for EwsMailApi {
             .folder_permissions(&EwsMailApi::target(mailbox), &folder_ref(&folder.id))
             .await
             .map_err(mail_error)?;
-        Ok(FolderPermissions {
-            scope: folder.permission_scope(),
-            entries: entries
-                .into_iter()
-                .map(convert::permission_from_ews)
-                .collect(),
-            unsupported: Vec::new(),
-        })
+        Ok(permissions_from_ews(folder, entries))
+    }
+
+    async fn permissions_of(
+        &self,
+        mailbox: &str,
+        folders: &[MailFolder],
+    ) -> Result<Vec<Result<FolderPermissions, MailError>>, MailError> {
+        let target = EwsMailApi::target(mailbox);
+        let mut results = Vec::with_capacity(folders.len());
+        for batch in folders.chunks(PERMISSION_READS_PER_CALL) {
+            let refs: Vec<FolderRef> = batch.iter().map(|folder| folder_ref(&folder.id)).collect();
+            let read = self
+                .client
+                .folders_permissions(&target, &refs)
+                .await
+                .map_err(mail_error)?;
+            results.extend(batch.iter().zip(read).map(|(folder, entries)| {
+                entries
+                    .map(|entries| permissions_from_ews(folder, entries))
+                    .map_err(mail_error)
+            }));
+        }
+        Ok(results)
     }
 
     async fn set_permissions(
