@@ -24,6 +24,10 @@ pub struct WorkerArgs {
     /// another worker takes them over.
     #[arg(long, env = "FERRY_LEASE_TTL_SECS", default_value_t = 60)]
     lease_ttl_secs: u64,
+    /// MiB of items all units may hold at once between export and upload (a larger batch waits
+    /// until it can take all of it).
+    #[arg(long, env = "FERRY_MAX_MIB_IN_FLIGHT", default_value_t = 192, value_parser = clap::value_parser!(u64).range(1..))]
+    max_mib_in_flight: u64,
     /// Seconds running units may take to finish after a shutdown signal.
     #[arg(long, env = "FERRY_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     shutdown_grace_secs: u64,
@@ -38,6 +42,7 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
         concurrency: args.concurrency.max(1),
         lease_ttl: Duration::from_secs(args.lease_ttl_secs.max(3)),
         shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+        max_bytes_in_flight: args.max_mib_in_flight.saturating_mul(1024 * 1024),
         namespace: args.services.namespace.clone(),
         ..defaults
     };

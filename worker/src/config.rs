@@ -21,6 +21,9 @@ pub struct WorkerConfig {
     /// Items larger than this are logged as too large without being exported (Exchange
     /// Online's limit for EWS is 150 MB).
     pub max_item_bytes: u64,
+    /// Item bytes all its units may hold at once between export and upload (by the items'
+    /// listed sizes); a batch larger than this waits until it can take all of it.
+    pub max_bytes_in_flight: u64,
     /// Retries of calls to the tenants.
     pub retry: RetryPolicy,
     /// How often it looks for new projects to serve.
@@ -40,6 +43,7 @@ impl Default for WorkerConfig {
             max_unit_attempts: 5,
             max_item_attempts: 3,
             max_item_bytes: 150 * 1024 * 1024,
+            max_bytes_in_flight: 192 * 1024 * 1024,
             retry: RetryPolicy::default(),
             project_refresh: Duration::from_secs(2),
             shutdown_grace: Duration::from_secs(30),

@@ -4,11 +4,13 @@
 //! - [`Worker`] runs the consumer loop: a subscription per project queue, units as tasks sharing
 //!   a number of slots, a lease per unit, results published before acknowledgement;
 //! - [`unit`] copies one unit and explains how duplicates are prevented;
-//! - [`batch`] bounds export/upload batches by count and bytes;
+//! - [`batch`] bounds export/upload batches by count and bytes, and [`byte_budget`] the bytes
+//!   all of a worker's units hold at once;
 //! - [`outbound`] prepares each exported item for upload: the stamp written into its stream,
 //!   its addresses mapped.
 
 pub mod batch;
+pub mod byte_budget;
 pub mod config;
 pub mod outbound;
 pub mod recipients;

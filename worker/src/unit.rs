@@ -23,6 +23,8 @@ use ferry_core::model::{
     ItemErrorRecord, ItemKey, MailboxId, PassId, ProjectId, ProjectRecord, UnitId,
 };
 use ferry_core::pacing::{Lane, Repeat};
+
+use crate::byte_budget::ByteBudget;
 use ferry_core::store::{CounterKey, MigratedCommit, MigratedItem, Store, StoreError};
 use ferry_core::units::unit_range;
 use ferry_core::wire::item_error_to_proto;
@@ -72,6 +74,8 @@ pub struct UnitJob<'a> {
     pub max_item_bytes: u64,
     /// This worker's name, for the result.
     pub worker: &'a str,
+    /// The bytes the worker's units may hold at once.
+    pub budget: &'a ByteBudget,
     /// The project's recipient mapping, when it maps item addresses.
     pub addresses: Option<Arc<ProjectAddresses>>,
 }
@@ -347,6 +351,11 @@ impl UnitJob<'_> {
         let mut failed: Vec<ItemKey> = Vec::new();
         let mut throttled_for = Duration::ZERO;
         while !remaining.is_empty() {
+            // Held from export until the round's upload is done.
+            let _held = self
+                .budget
+                .reserve(remaining.iter().map(|candidate| candidate.item.size).sum())
+                .await;
             let exported = self.export(&remaining).await;
             let mut to_upload = Vec::new();
             let mut retry = Vec::new();

@@ -19,6 +19,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::byte_budget::ByteBudget;
 use crate::config::WorkerConfig;
 use crate::recipients::AddressBooks;
 use crate::unit::{UnitJob, UnitStop};
@@ -31,6 +32,7 @@ pub struct Worker {
     mail: Arc<dyn MailApiFactory>,
     pacer: Arc<Pacer>,
     slots: Arc<Semaphore>,
+    budget: ByteBudget,
     address_books: AddressBooks,
 }
 
@@ -60,6 +62,7 @@ impl Worker {
     ) -> Arc<Worker> {
         Arc::new(Worker {
             slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            budget: ByteBudget::new(config.max_bytes_in_flight),
             config,
             store,
             broker,
@@ -333,6 +336,7 @@ impl Worker {
             max_item_attempts: self.config.max_item_attempts,
             max_item_bytes: self.config.max_item_bytes,
             worker: &self.config.name,
+            budget: &self.budget,
             addresses,
         };
         match job.run().await {

@@ -18,6 +18,7 @@ use ferry_core::store::Store;
 use ferry_proto::v1::{UnitResult, WorkUnit};
 
 use super::{UnitJob, UnitStop};
+use crate::byte_budget::ByteBudget;
 
 const SOURCE: &str = "ada@contoso.com";
 const DESTINATION: &str = "ada@fabrikam.com";
@@ -130,6 +131,7 @@ impl Setup {
             max_item_attempts: 3,
             max_item_bytes: 1 << 30,
             worker: "test-worker",
+            budget: &ByteBudget::new(1 << 20),
             addresses: None,
         }
         .run()
