@@ -80,13 +80,31 @@ impl Sim {
     /// A client-credentials token of the tenant's migration app for `scope`.
     pub async fn token(&self, tenant: &str, scope: &str) -> String {
         let connection = self.tenant(tenant);
+        self.client_credentials_token(
+            tenant,
+            &connection.client_id,
+            &connection.client_secret,
+            scope,
+        )
+        .await
+        .expect("access token")
+    }
+
+    /// The access token the tenant's token endpoint issues an app for `scope`, if any.
+    async fn client_credentials_token(
+        &self,
+        tenant: &str,
+        client_id: &str,
+        client_secret: &str,
+        scope: &str,
+    ) -> Option<String> {
         let reply: Value = self
             .http
-            .post(&connection.token_url)
+            .post(&self.tenant(tenant).token_url)
             .form(&[
                 ("grant_type", "client_credentials"),
-                ("client_id", &connection.client_id),
-                ("client_secret", &connection.client_secret),
+                ("client_id", client_id),
+                ("client_secret", client_secret),
                 ("scope", scope),
             ])
             .send()
@@ -95,10 +113,7 @@ impl Sim {
             .json()
             .await
             .expect("token json");
-        reply["access_token"]
-            .as_str()
-            .expect("access token")
-            .to_string()
+        reply["access_token"].as_str().map(str::to_string)
     }
 
     pub async fn graph_token(&self, tenant: &str) -> String {
@@ -218,25 +233,9 @@ impl Sim {
                 app.client_secret.expose().to_string(),
             )
         };
-        let reply: Value = self
-            .http
-            .post(&self.tenant(tenant).token_url)
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", client_id.as_str()),
-                ("client_secret", secret.as_str()),
-                ("scope", GRAPH_SCOPE),
-            ])
-            .send()
+        self.client_credentials_token(tenant, &client_id, &secret, GRAPH_SCOPE)
             .await
-            .expect("token request")
-            .json()
-            .await
-            .expect("token json");
-        reply["access_token"]
-            .as_str()
             .expect("a token without roles")
-            .to_string()
     }
 
     /// `…/v1.0/admin/exchange/mailboxes/{id}` followed by `rest`.

@@ -60,18 +60,6 @@ async fn an_app_without_consent_is_forbidden_and_an_admin_may_sign_in() {
     let (_, mailbox_id) = sim.user_mailbox("source").await;
     let folders = sim.mailbox_url("source", &mailbox_id, "/folders");
     let source = sim.tenant("source");
-    let (client_id, secret) = {
-        let tenant = sim.sim.state.directory.tenant("source").expect("tenant");
-        let app = tenant
-            .apps
-            .iter()
-            .find(|app| !app.graph_mailbox_access)
-            .expect("app without consent");
-        (
-            app.client_id.to_string(),
-            app.client_secret.expose().to_string(),
-        )
-    };
     let token = |form: Vec<(&'static str, String)>| {
         let http = sim.http.clone();
         let url = source.token_url.clone();
@@ -88,14 +76,7 @@ async fn an_app_without_consent_is_forbidden_and_an_admin_may_sign_in() {
             reply["access_token"].as_str().map(str::to_string)
         }
     };
-    let unconsented = token(vec![
-        ("grant_type", "client_credentials".into()),
-        ("client_id", client_id),
-        ("client_secret", secret),
-        ("scope", GRAPH_SCOPE.into()),
-    ])
-    .await
-    .expect("a token, without roles");
+    let unconsented = sim.unconsented_graph_token("source").await;
     let refused = sim.get(&folders, &unconsented).await;
     assert_eq!(
         (refused.status, refused.code()),
