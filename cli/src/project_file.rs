@@ -83,6 +83,10 @@ pub struct OptionsFile {
     /// Recipient mapping expressions: `"@contoso.com->@fabrikam.com"`, `"a@x.com->b@y.com"`.
     #[serde(default)]
     recipient_mapping: Vec<String>,
+    /// Bytes per destination mailbox per import window (Exchange Online: 150 MB per 300 s).
+    import_bytes_per_window: Option<u64>,
+    /// The import window, in seconds.
+    import_window_secs: Option<u64>,
 }
 
 /// The whole file.
@@ -210,6 +214,8 @@ impl ProjectFile {
                 skip_permissions: options.skip_permissions,
                 skip_rules: options.skip_rules,
                 recipient_mapping: options.recipient_mapping.clone(),
+                import_bytes_per_window: options.import_bytes_per_window.unwrap_or(0),
+                import_window_secs: options.import_window_secs.unwrap_or(0),
             }),
         })
     }

@@ -307,6 +307,26 @@ pub fn options(options: Option<&v1::ProjectOptions>) -> Result<ProjectOptions, C
             format!("{rate} is not a rate between 0 and 10000"),
         ));
     };
+    let import_bytes_per_window = match options.import_bytes_per_window {
+        0 => defaults.import_bytes_per_window,
+        n if (1024 * 1024..=1 << 40).contains(&n) => n,
+        n => {
+            return Err(CoordinatorError::invalid(
+                "options.import_bytes_per_window",
+                format!("{n} is outside 1 MiB to 1 TiB"),
+            ))
+        }
+    };
+    let import_window_secs = match options.import_window_secs {
+        0 => defaults.import_window_secs,
+        n if n <= 86_400 => n,
+        n => {
+            return Err(CoordinatorError::invalid(
+                "options.import_window_secs",
+                format!("{n} is more than a day"),
+            ))
+        }
+    };
     if options.recipient_mapping.len() > MAX_MAPPING_EXPRESSIONS {
         return Err(CoordinatorError::invalid(
             "options.recipient_mapping",
@@ -345,6 +365,8 @@ pub fn options(options: Option<&v1::ProjectOptions>) -> Result<ProjectOptions, C
             .iter()
             .map(|expression| expression.trim().to_string())
             .collect(),
+        import_bytes_per_window,
+        import_window_secs,
     })
 }
 

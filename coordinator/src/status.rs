@@ -87,6 +87,8 @@ pub fn project_message(project: &ProjectRecord) -> v1::Project {
             skip_permissions: options.skip_permissions,
             skip_rules: options.skip_rules,
             recipient_mapping: options.recipient_mapping.clone(),
+            import_bytes_per_window: options.import_bytes_per_window,
+            import_window_secs: options.import_window_secs,
         }),
         created_at: Some(timestamp(project.created_at)),
     }

@@ -15,7 +15,7 @@ use crate::model::{
     MailboxId, MailboxRecord, MailboxState, PassId, PassKind, PassRecord, ProjectId,
     ProjectOptions, ProjectRecord, UnitId,
 };
-use crate::store::{CounterKey, MigratedCommit, MigratedItem, Store, UnitOutcome};
+use crate::store::{CounterKey, MigratedCommit, MigratedItem, Store, UnitOutcome, WindowSpend};
 
 /// How long a check waits for a delivery it expects.
 const EXPECT_WITHIN: Duration = Duration::from_secs(10);
@@ -248,6 +248,71 @@ pub async fn store_suite(store: &dyn Store) {
     keeps_plans_and_published_units(store).await;
     pages_the_error_log(store).await;
     leases_exclude_other_holders(store).await;
+    windows_are_shared_and_free_up(store).await;
+}
+
+async fn windows_are_shared_and_free_up(store: &dyn Store) {
+    let window = format!("conformance-{}", new_id());
+    let span = Duration::from_millis(600);
+    let spent = |spend: WindowSpend| match spend {
+        WindowSpend::Spent(entry) => entry,
+        WindowSpend::Full { wait, room } => panic!("refused: {wait:?}, {room} fits"),
+    };
+    let first = spent(
+        store
+            .window_spend(&window, span, 100, 70)
+            .await
+            .expect("spend"),
+    );
+    match store
+        .window_spend(&window, span, 100, 40)
+        .await
+        .expect("spend")
+    {
+        WindowSpend::Full { wait, room } => {
+            assert_eq!(room, 30, "what is left in the window");
+            assert!(wait > Duration::ZERO && wait <= span, "{wait:?}");
+        }
+        WindowSpend::Spent(_) => panic!("70 + 40 is over 100"),
+    }
+    store
+        .window_adjust(&window, &first, 50)
+        .await
+        .expect("adjust");
+    let second = spent(
+        store
+            .window_spend(&window, span, 100, 40)
+            .await
+            .expect("spend"),
+    );
+    assert_eq!(second.amount, 40, "the corrected entry left room");
+    store
+        .window_adjust(&window, &second, 0)
+        .await
+        .expect("adjust");
+    spent(
+        store
+            .window_spend(&window, span, 100, 50)
+            .await
+            .expect("spend"),
+    );
+    tokio::time::sleep(span + Duration::from_millis(50)).await;
+    spent(
+        store
+            .window_spend(&window, span, 100, 1_000)
+            .await
+            .expect("spend"),
+    );
+    assert!(
+        matches!(
+            store
+                .window_spend(&window, span, 100, 1)
+                .await
+                .expect("spend"),
+            WindowSpend::Full { room: 0, .. }
+        ),
+        "an oversized amount went into the empty window and fills it"
+    );
 }
 
 async fn keeps_projects_mailboxes_and_passes(store: &dyn Store) {

@@ -343,6 +343,28 @@ pub struct ProjectOptions {
     /// checked when the project is created; see [`crate::mapping`].
     #[serde(default)]
     pub recipient_mapping: Vec<String>,
+    /// Bytes each destination mailbox takes per import window; uploads are paced to it, by
+    /// every worker together (Exchange Online: 150 MB per 5 minutes, on both protocols).
+    #[serde(default = "default_import_bytes_per_window")]
+    pub import_bytes_per_window: u64,
+    /// The import window, in seconds.
+    #[serde(default = "default_import_window_secs")]
+    pub import_window_secs: u64,
+}
+
+fn default_import_bytes_per_window() -> u64 {
+    150 * 1024 * 1024
+}
+
+fn default_import_window_secs() -> u64 {
+    300
+}
+
+impl ProjectOptions {
+    /// The import window as a duration.
+    pub fn import_window(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.import_window_secs.max(1))
+    }
 }
 
 impl Default for ProjectOptions {
@@ -355,6 +377,8 @@ impl Default for ProjectOptions {
             skip_permissions: false,
             skip_rules: false,
             recipient_mapping: Vec::new(),
+            import_bytes_per_window: default_import_bytes_per_window(),
+            import_window_secs: default_import_window_secs(),
         }
     }
 }

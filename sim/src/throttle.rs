@@ -354,11 +354,13 @@ impl Throttle {
         })
     }
 
-    /// Accounts `bytes` imported into `mailbox`, or refuses the import if the window is full.
+    /// Accounts `bytes` imported into `mailbox` by a request carrying `items` items, or refuses
+    /// the import if the window is full.
     ///
-    /// An import larger than the whole window is let through when the window is empty, as it
-    /// could otherwise never succeed.
-    pub fn admit_import(&self, mailbox: Uuid, bytes: u64) -> Result<(), Throttled> {
+    /// One item larger than the whole window is let through when the window is empty, as it
+    /// could otherwise never succeed; a request of several items must fit in the window (a
+    /// client splits it), or it would let a big batch through a window made for less.
+    pub fn admit_import(&self, mailbox: Uuid, bytes: u64, items: usize) -> Result<(), Throttled> {
         let policy = self.policy();
         if !policy.enabled {
             return Ok(());
@@ -370,6 +372,14 @@ impl Throttle {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let load = state.mailboxes.entry(mailbox).or_default();
+        if items > 1 && bytes > policy.import_bytes_per_window {
+            return Err(Throttled {
+                policy: ThrottledPolicy::Import,
+                form: policy.import_form,
+                back_off: window,
+                policy_value: policy.import_bytes_per_window,
+            });
+        }
         load.imports
             .spend(now, window, policy.import_bytes_per_window, bytes)
             .map_err(|wait| Throttled {
@@ -454,10 +464,12 @@ mod tests {
     async fn imports_are_limited_per_window() {
         let throttle = Throttle::new(small_policy());
         let mailbox = Uuid::from_u128(1);
-        throttle.admit_import(mailbox, 60).expect("first");
+        throttle.admit_import(mailbox, 60, 1).expect("first");
         tokio::time::advance(Duration::from_secs(4)).await;
-        throttle.admit_import(mailbox, 30).expect("second");
-        let refused = throttle.admit_import(mailbox, 30).expect_err("window full");
+        throttle.admit_import(mailbox, 30, 1).expect("second");
+        let refused = throttle
+            .admit_import(mailbox, 30, 1)
+            .expect_err("window full");
         assert_eq!(refused.policy, ThrottledPolicy::Import);
         assert_eq!(
             refused.back_off,
@@ -465,10 +477,16 @@ mod tests {
             "until the first import expires"
         );
         tokio::time::advance(Duration::from_secs(6)).await;
-        throttle.admit_import(mailbox, 30).expect("window moved on");
+        throttle
+            .admit_import(mailbox, 30, 1)
+            .expect("window moved on");
         assert!(
-            throttle.admit_import(Uuid::from_u128(2), 500).is_ok(),
-            "an oversized import into an empty window passes"
+            throttle.admit_import(Uuid::from_u128(2), 500, 1).is_ok(),
+            "an oversized item into an empty window passes"
+        );
+        assert!(
+            throttle.admit_import(Uuid::from_u128(3), 500, 2).is_err(),
+            "an oversized batch never does"
         );
     }
 

@@ -83,11 +83,20 @@ pub fn decode_data(raw: &Bytes) -> Result<Imported, TransferError> {
     decode(raw).map_err(|error| TransferError::CorruptData(error.0))
 }
 
-/// Charges `bytes` of imported data to the mailbox's import budget (shared by both protocols).
-pub fn charge_import(sim: &SimState, mailbox: &Mailbox, bytes: u64) -> Result<(), TransferError> {
+/// Charges `bytes` of imported data in `items` items to the mailbox's import budget (shared by
+/// both protocols).
+pub fn charge_import(
+    sim: &SimState,
+    mailbox: &Mailbox,
+    bytes: u64,
+    items: usize,
+) -> Result<(), TransferError> {
     sim.throttle
-        .admit_import(mailbox.guid, bytes)
-        .map_err(TransferError::Throttled)
+        .admit_import(mailbox.guid, bytes, items)
+        .map_err(TransferError::Throttled)?;
+    // What the import window counted (export data), beside `import.bytes` (item sizes).
+    mailbox.counters.add("import.window_bytes", bytes);
+    Ok(())
 }
 
 /// Refuses an item that is too large or that would take the mailbox over its quota.

@@ -7,7 +7,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
-use super::{Copied, CounterKey, MigratedCommit, Store, StoreError, UnitOutcome};
+use super::window::Window;
+use super::{
+    Copied, CounterKey, MigratedCommit, Store, StoreError, UnitOutcome, WindowEntry, WindowSpend,
+};
 use crate::model::{
     counter, Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord,
     ProjectId, ProjectRecord, UnitId,
@@ -29,6 +32,8 @@ struct State {
     pending: HashMap<UnitId, HashSet<ItemKey>>,
     errors: HashMap<(ProjectId, MailboxId), Vec<ItemErrorRecord>>,
     leases: HashMap<String, (String, Instant)>,
+    windows: HashMap<String, Window>,
+    next_window_entry: u64,
 }
 
 /// The in-memory store. Cloning shares it.
@@ -47,6 +52,12 @@ impl MemoryStore {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The store's clock for sliding windows: time since the process first asked.
+    fn clock(&self) -> Duration {
+        static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        EPOCH.get_or_init(Instant::now).elapsed()
     }
 }
 
@@ -415,5 +426,39 @@ impl Store for MemoryStore {
             state.leases.remove(name);
         }
         Ok(())
+    }
+
+    async fn window_spend(
+        &self,
+        window: &str,
+        span: Duration,
+        limit: u64,
+        amount: u64,
+    ) -> Result<WindowSpend, StoreError> {
+        let now = self.clock();
+        let mut state = self.lock();
+        state.next_window_entry += 1;
+        let id = state.next_window_entry.to_string();
+        Ok(state
+            .windows
+            .entry(window.to_string())
+            .or_default()
+            .spend(now, span, limit, amount, id))
+    }
+
+    async fn window_adjust(
+        &self,
+        window: &str,
+        entry: &WindowEntry,
+        amount: u64,
+    ) -> Result<WindowEntry, StoreError> {
+        let mut state = self.lock();
+        Ok(match state.windows.get_mut(window) {
+            Some(held) => held.adjust(entry, amount),
+            None => WindowEntry {
+                id: entry.id.clone(),
+                amount,
+            },
+        })
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod memory;
 pub mod redis;
+pub mod window;
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -95,6 +96,29 @@ pub struct UnitOutcome<'a> {
     pub folder_deltas: &'a Counters,
     /// Items that could not be migrated.
     pub errors: &'a [ItemErrorRecord],
+}
+
+/// One amount spent in a sliding window, so it can be corrected once the true amount is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowEntry {
+    /// Unique within the window.
+    pub id: String,
+    /// The amount it holds.
+    pub amount: u64,
+}
+
+/// What asking a sliding window for an amount gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WindowSpend {
+    /// The amount is spent; it frees up `span` after now.
+    Spent(WindowEntry),
+    /// It does not fit: `room` fits now, and the amount fits after `wait`.
+    Full {
+        /// How long until the amount fits.
+        wait: Duration,
+        /// What would fit now.
+        room: u64,
+    },
 }
 
 /// The state store.
@@ -217,4 +241,23 @@ pub trait Store: Send + Sync + 'static {
     async fn try_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool, StoreError>;
     /// Gives up a lease held by `holder`.
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
+
+    /// Spends `amount` in the sliding window `window` (at most `limit` within any `span`, on
+    /// the store's clock, shared by every process), or says how long until it fits. An amount
+    /// larger than the whole limit is spent when the window is empty, or it never would be.
+    async fn window_spend(
+        &self,
+        window: &str,
+        span: Duration,
+        limit: u64,
+        amount: u64,
+    ) -> Result<WindowSpend, StoreError>;
+    /// Corrects an entry to `amount` (0 takes it out), keeping when it was spent; an entry
+    /// already expired is left alone. Returns the corrected entry.
+    async fn window_adjust(
+        &self,
+        window: &str,
+        entry: &WindowEntry,
+        amount: u64,
+    ) -> Result<WindowEntry, StoreError>;
 }

@@ -31,7 +31,9 @@ use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 use serde::de::DeserializeOwned;
 
-use super::{Copied, CounterKey, MigratedCommit, Store, StoreError, UnitOutcome};
+use super::{
+    Copied, CounterKey, MigratedCommit, Store, StoreError, UnitOutcome, WindowEntry, WindowSpend,
+};
 use crate::model::{
     counter, Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord,
     ProjectId, ProjectRecord, UnitId,
@@ -47,6 +49,52 @@ local current = redis.call('GET', KEYS[1])
 if (not current) or current == ARGV[1] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
+end
+return 0
+"#;
+
+/// Spends an amount in a sliding window (`store::window` has the same steps in Rust). The
+/// window is a sorted set of `id:amount` members scored by when they were spent, in
+/// milliseconds on Redis's clock, so every process shares one clock. ARGV: span in ms, limit,
+/// amount, entry id. Returns {1} when spent, or {0, wait ms, room}.
+const WINDOW_SPEND: &str = r#"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local span, limit, amount = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - span)
+local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local function amount_of(member)
+  return tonumber(string.match(member, ':(%d+)$')) or 0
+end
+local total = 0
+for i = 1, #entries, 2 do
+  total = total + amount_of(entries[i])
+end
+if total == 0 or total + amount <= limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4] .. ':' .. ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], span)
+  return {1}
+end
+local needed, freed, wait = total + amount - limit, 0, span
+for i = 1, #entries, 2 do
+  freed = freed + amount_of(entries[i])
+  if freed >= needed then
+    wait = tonumber(entries[i + 1]) + span - now
+    break
+  end
+end
+return {0, math.max(wait, 1), math.max(limit - total, 0)}
+"#;
+
+/// Changes a window entry's amount, keeping its time. ARGV: the old member, the new amount
+/// (0 removes it), the new member.
+const WINDOW_ADJUST: &str = r#"
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  if tonumber(ARGV[2]) > 0 then
+    redis.call('ZADD', KEYS[1], score, ARGV[3])
+  end
 end
 return 0
 "#;
@@ -167,6 +215,8 @@ struct Scripts {
     commit_migrated: redis::Script,
     migrated_flags: redis::Script,
     apply_unit_result: redis::Script,
+    window_spend: redis::Script,
+    window_adjust: redis::Script,
 }
 
 impl Scripts {
@@ -177,6 +227,8 @@ impl Scripts {
             commit_migrated: redis::Script::new(&format!("{MIGRATED_SET_LUA}{COMMIT_MIGRATED}")),
             migrated_flags: redis::Script::new(&format!("{MIGRATED_SET_LUA}{MIGRATED_FLAGS}")),
             apply_unit_result: redis::Script::new(APPLY_UNIT_RESULT),
+            window_spend: redis::Script::new(WINDOW_SPEND),
+            window_adjust: redis::Script::new(WINDOW_ADJUST),
         }
     }
 }
@@ -726,5 +778,59 @@ impl Store for RedisStore {
             .await
             .map(|_| ())
             .map_err(unavailable)
+    }
+
+    async fn window_spend(
+        &self,
+        window: &str,
+        span: Duration,
+        limit: u64,
+        amount: u64,
+    ) -> Result<WindowSpend, StoreError> {
+        let id = crate::model::new_id();
+        let reply: Vec<u64> = self
+            .scripts
+            .window_spend
+            .key(self.key(&["window", window]))
+            .arg(span.as_millis().max(1) as u64)
+            .arg(limit)
+            .arg(amount)
+            .arg(&id)
+            .invoke_async(&mut self.connection())
+            .await
+            .map_err(unavailable)?;
+        match reply.as_slice() {
+            [1] => Ok(WindowSpend::Spent(WindowEntry { id, amount })),
+            [0, wait, room] => Ok(WindowSpend::Full {
+                wait: Duration::from_millis(*wait),
+                room: *room,
+            }),
+            other => Err(StoreError::Corrupt {
+                key: self.key(&["window", window]),
+                problem: format!("the window script answered {other:?}"),
+            }),
+        }
+    }
+
+    async fn window_adjust(
+        &self,
+        window: &str,
+        entry: &WindowEntry,
+        amount: u64,
+    ) -> Result<WindowEntry, StoreError> {
+        let adjusted = WindowEntry {
+            id: entry.id.clone(),
+            amount,
+        };
+        self.scripts
+            .window_adjust
+            .key(self.key(&["window", window]))
+            .arg(format!("{}:{}", entry.id, entry.amount))
+            .arg(amount)
+            .arg(format!("{}:{}", adjusted.id, adjusted.amount))
+            .invoke_async::<u64>(&mut self.connection())
+            .await
+            .map_err(unavailable)?;
+        Ok(adjusted)
     }
 }

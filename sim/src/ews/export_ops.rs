@@ -58,10 +58,12 @@ pub fn upload_items(
     let items = required(request, "Items")?;
     let decoded: Vec<Result<Upload, EwsError>> = items.children.iter().map(decode_upload).collect();
     let total: u64 = decoded.iter().flatten().map(|upload| upload.raw_len).sum();
-    transfer::charge_import(ctx.sim, ctx.mailbox, total).map_err(|error| match error {
-        TransferError::Throttled(throttled) => OpError::Throttled(throttled),
-        other => OpError::from(ews_error(other)),
-    })?;
+    transfer::charge_import(ctx.sim, ctx.mailbox, total, decoded.len()).map_err(
+        |error| match error {
+            TransferError::Throttled(throttled) => OpError::Throttled(throttled),
+            other => OpError::from(ews_error(other)),
+        },
+    )?;
     let mut state = ctx.mailbox.lock();
     response_start(writer, "UploadItems");
     for (element, upload) in items.children.iter().zip(decoded) {

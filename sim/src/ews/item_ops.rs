@@ -189,7 +189,7 @@ pub fn create_item(
     let total: u64 = built.iter().flatten().map(Item::size).sum();
     ctx.sim
         .throttle
-        .admit_import(ctx.mailbox.guid, total)
+        .admit_import(ctx.mailbox.guid, total, built.len())
         .map_err(OpError::Throttled)?;
     response_start(writer, "CreateItem");
     for result in built {

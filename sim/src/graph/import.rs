@@ -150,7 +150,7 @@ pub fn import_item(
                 )
             })?,
     );
-    transfer::charge_import(ctx.sim, ctx.mailbox, raw.len() as u64).map_err(|error| {
+    transfer::charge_import(ctx.sim, ctx.mailbox, raw.len() as u64, 1).map_err(|error| {
         ctx.count("throttled.import");
         GraphError::from(error)
     })?;
