@@ -14,9 +14,17 @@ use crate::services::ServiceArgs;
 pub struct WorkerArgs {
     #[command(flatten)]
     services: ServiceArgs,
-    /// Units worked on at once (and prefetched per project queue).
+    /// Units calling a tenant at once (a unit waiting for its mailbox's import window or a
+    /// throttling pause holds no slot).
     #[arg(long, env = "FERRY_CONCURRENCY", default_value_t = 8)]
     concurrency: usize,
+    /// Units held per project queue, running or waiting for their mailbox (at least
+    /// `--concurrency`): with 2 units per mailbox, 64 keeps 32 mailboxes at their import cap.
+    #[arg(long, env = "FERRY_PREFETCH", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
+    prefetch: u16,
+    /// Units of one destination mailbox run at once; further ones are set aside for 2 s.
+    #[arg(long, env = "FERRY_UNITS_PER_MAILBOX", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    units_per_mailbox: u64,
     /// Name in logs and results (default: the host name).
     #[arg(long, env = "FERRY_WORKER_NAME")]
     name: Option<String>,
@@ -40,6 +48,8 @@ pub async fn run(args: WorkerArgs) -> anyhow::Result<()> {
     let config = WorkerConfig {
         name: args.name.unwrap_or(defaults.name.clone()),
         concurrency: args.concurrency.max(1),
+        prefetch: args.prefetch,
+        units_per_mailbox: args.units_per_mailbox as usize,
         lease_ttl: Duration::from_secs(args.lease_ttl_secs.max(3)),
         shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         max_bytes_in_flight: args.max_mib_in_flight.saturating_mul(1024 * 1024),

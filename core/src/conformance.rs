@@ -46,6 +46,24 @@ pub async fn broker_suite(broker: &dyn Broker, namespace: &str) {
     unacknowledged_are_redelivered(broker, &format!("{namespace}.redeliver")).await;
     nack_requeues_or_drops(broker, &format!("{namespace}.nack")).await;
     depth_counts_ready_messages(broker, &format!("{namespace}.depth")).await;
+    delayed_messages_arrive_at_the_tail(broker, &format!("{namespace}.later")).await;
+}
+
+async fn delayed_messages_arrive_at_the_tail(broker: &dyn Broker, queue: &str) {
+    broker.declare(queue).await.expect("declare");
+    broker
+        .publish_later(queue, b"set aside", Duration::from_millis(400))
+        .await
+        .expect("publish later");
+    broker.publish(queue, b"now").await.expect("publish");
+    let mut subscription = broker.subscribe(queue, 10).await.expect("subscribe");
+    let first = expect_delivery(&mut subscription, "the message published now").await;
+    assert_eq!(&first.payload[..], b"now", "the delayed message waits");
+    first.ack().await.expect("ack");
+    let later = expect_delivery(&mut subscription, "the delayed message").await;
+    assert_eq!(&later.payload[..], b"set aside");
+    assert!(!later.redelivered, "it is a new message, not a redelivery");
+    later.ack().await.expect("ack");
 }
 
 async fn delivers_in_order(broker: &dyn Broker, queue: &str) {
@@ -276,7 +294,7 @@ async fn windows_are_shared_and_free_up(store: &dyn Store) {
         WindowSpend::Spent(_) => panic!("70 + 40 is over 100"),
     }
     store
-        .window_adjust(&window, &first, 50)
+        .window_adjust(&window, span, &first, 50)
         .await
         .expect("adjust");
     let second = spent(
@@ -287,7 +305,7 @@ async fn windows_are_shared_and_free_up(store: &dyn Store) {
     );
     assert_eq!(second.amount, 40, "the corrected entry left room");
     store
-        .window_adjust(&window, &second, 0)
+        .window_adjust(&window, span, &second, 0)
         .await
         .expect("adjust");
     spent(

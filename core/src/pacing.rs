@@ -250,6 +250,20 @@ impl Lane {
         pause
     }
 
+    /// Waits `duration` without holding the lane's slot (it is taken again by the next call),
+    /// for waits the caller knows of, such as a full import window.
+    pub async fn idle(&mut self, duration: Duration) {
+        if let Some(slot) = &self.slot {
+            slot.release();
+        }
+        tokio::time::sleep(duration).await;
+    }
+
+    /// The tenant key and mailbox this lane calls.
+    pub fn mailbox(&self) -> (&str, &str) {
+        (&self.tenant, &self.mailbox)
+    }
+
     /// How long items may stay throttled in total before they are given up on.
     pub fn max_throttled(&self) -> Duration {
         self.policy.max_throttled

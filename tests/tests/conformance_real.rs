@@ -8,7 +8,15 @@ async fn rabbitmq_broker_conforms() {
     let broker = services::amqp_broker().await;
     let namespace = services::unique_name("conformance");
     ferry_core::conformance::broker_suite(&broker, &namespace).await;
-    for queue in ["order", "prefetch", "redeliver", "nack", "depth"] {
+    for queue in [
+        "order",
+        "prefetch",
+        "redeliver",
+        "nack",
+        "depth",
+        "later",
+        "later.later",
+    ] {
         broker
             .delete(&format!("{namespace}.{queue}"))
             .await

@@ -9,8 +9,18 @@ use ferry_core::pacing::RetryPolicy;
 pub struct WorkerConfig {
     /// Its name in logs and unit results (defaults to the host name).
     pub name: String,
-    /// Units it works on at once; also its prefetch per project queue.
+    /// Units calling a tenant at once (a unit waiting for its mailbox holds no slot).
     pub concurrency: usize,
+    /// Units it holds per project queue, running or waiting for their mailbox. Larger than
+    /// `concurrency`, so slots a throttled mailbox leaves go to other mailboxes' units.
+    pub prefetch: u16,
+    /// Units of one destination mailbox it runs at once; further units of the mailbox are set
+    /// aside for `defer_delay`, so the units it holds spread over many mailboxes.
+    pub units_per_mailbox: usize,
+    /// How long a unit set aside waits before it is back in its queue (at the tail). Units are
+    /// set aside when their mailbox already runs `units_per_mailbox` units here, or is paused
+    /// by throttling for longer than a couple of seconds.
+    pub defer_delay: Duration,
     /// How long a unit's lease lasts without renewal. A worker that dies holds its units this
     /// long before another may take them over.
     pub lease_ttl: Duration,
@@ -39,6 +49,9 @@ impl Default for WorkerConfig {
         WorkerConfig {
             name: std::env::var("HOSTNAME").unwrap_or_else(|_| "worker".into()),
             concurrency: 8,
+            prefetch: 64,
+            units_per_mailbox: 2,
+            defer_delay: Duration::from_secs(2),
             lease_ttl: Duration::from_secs(60),
             max_unit_attempts: 5,
             max_item_attempts: 3,

@@ -6,12 +6,15 @@
 //! - [`unit`] copies one unit and explains how duplicates are prevented;
 //! - [`batch`] bounds export/upload batches by count and bytes, and [`byte_budget`] the bytes
 //!   all of a worker's units hold at once;
+//! - [`import_pacing`] paces uploads to each destination mailbox's import window, shared by
+//!   every worker through the store;
 //! - [`outbound`] prepares each exported item for upload: the stamp written into its stream,
 //!   its addresses mapped.
 
 pub mod batch;
 pub mod byte_budget;
 pub mod config;
+pub mod import_pacing;
 pub mod outbound;
 pub mod recipients;
 pub mod unit;

@@ -25,6 +25,7 @@ use ferry_core::model::{
 use ferry_core::pacing::{Lane, Repeat};
 
 use crate::byte_budget::ByteBudget;
+use crate::import_pacing::ImportPacing;
 use ferry_core::store::{CounterKey, MigratedCommit, MigratedItem, Store, StoreError};
 use ferry_core::units::unit_range;
 use ferry_core::wire::item_error_to_proto;
@@ -76,6 +77,8 @@ pub struct UnitJob<'a> {
     pub worker: &'a str,
     /// The bytes the worker's units may hold at once.
     pub budget: &'a ByteBudget,
+    /// The destination mailboxes' import windows.
+    pub import: &'a ImportPacing,
     /// The project's recipient mapping, when it maps item addresses.
     pub addresses: Option<Arc<ProjectAddresses>>,
 }
@@ -351,11 +354,19 @@ impl UnitJob<'_> {
         let mut failed: Vec<ItemKey> = Vec::new();
         let mut throttled_for = Duration::ZERO;
         while !remaining.is_empty() {
+            // A round takes what the destination mailbox's import window has room for.
+            let listed: Vec<u64> = remaining
+                .iter()
+                .map(|candidate| candidate.item.size)
+                .collect();
+            let options = &self.project.options;
+            let (fits, mut grant) = self
+                .import
+                .take(self.destination_lane, options, &listed)
+                .await?;
+            let later = remaining.split_off(fits);
             // Held from export until the round's upload is done.
-            let _held = self
-                .budget
-                .reserve(remaining.iter().map(|candidate| candidate.item.size).sum())
-                .await;
+            let _held = self.budget.reserve(listed[..fits].iter().sum()).await;
             let exported = self.export(&remaining).await;
             let mut to_upload = Vec::new();
             let mut retry = Vec::new();
@@ -382,7 +393,33 @@ impl UnitJob<'_> {
                     }
                 }
             }
+            let exported_bytes: u64 = to_upload.iter().map(|(_, data, _)| data.len() as u64).sum();
+            let exported_listed: u64 = to_upload
+                .iter()
+                .map(|(candidate, _, _)| candidate.item.size)
+                .sum();
+            let sizes: HashMap<ItemKey, u64> = to_upload
+                .iter()
+                .map(|(candidate, data, _)| (candidate.key, data.len() as u64))
+                .collect();
+            self.import
+                .exported(&mut grant, exported_listed, exported_bytes)
+                .await?;
+            let throttles_before = self.destination_lane.throttle_events();
             let uploaded = self.upload(to_upload).await?;
+            let refused_bytes: u64 = uploaded
+                .retry
+                .iter()
+                .filter(|(_, error)| matches!(error, MailError::Throttled { .. }))
+                .map(|(candidate, _)| sizes.get(&candidate.key).copied().unwrap_or(0))
+                .sum();
+            if refused_bytes > 0 || self.destination_lane.throttle_events() > throttles_before {
+                self.import
+                    .refused(&mut grant, refused_bytes, options)
+                    .await?;
+            } else {
+                self.import.accepted(&grant, options);
+            }
             for (candidate, error) in uploaded.failed {
                 errors.push(self.item_error(&candidate, &error));
                 failed.push(candidate.key);
@@ -424,7 +461,10 @@ impl UnitJob<'_> {
             if !next.is_empty() {
                 tracing::debug!(unit = %self.unit.unit_id, items = next.len(), ?paused, "retrying items");
             }
-            remaining = next;
+            // Items the window had no room for go first; those to retry after them.
+            let mut following = later;
+            following.extend(next);
+            remaining = following;
         }
         self.store.clear_pending(&self.unit_id(), &failed).await?;
         Ok(())

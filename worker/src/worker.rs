@@ -3,9 +3,14 @@
 //! tasks sharing `concurrency` slots, each under a lease so a redelivered unit is never worked on
 //! twice at once. A unit's result is published (and confirmed by the broker) before its delivery
 //! is acknowledged, so a crash at any point leads to redelivery, never to a lost unit.
+//!
+//! A worker holds more units than it has slots (`prefetch`), runs at most `units_per_mailbox`
+//! of one destination mailbox, and sets further ones aside (republished with a delay, then
+//! acknowledged), so its slots serve every mailbox whose import window has room rather than a
+//! few paused ones.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ferry_core::broker::{Broker, Delivery};
@@ -21,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::byte_budget::ByteBudget;
 use crate::config::WorkerConfig;
+use crate::import_pacing::ImportPacing;
 use crate::recipients::AddressBooks;
 use crate::unit::{UnitJob, UnitStop};
 
@@ -33,7 +39,10 @@ pub struct Worker {
     pacer: Arc<Pacer>,
     slots: Arc<Semaphore>,
     budget: ByteBudget,
+    import: ImportPacing,
     address_books: AddressBooks,
+    /// Units running here, by destination mailbox.
+    running: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -44,12 +53,38 @@ impl std::fmt::Debug for Worker {
     }
 }
 
+/// Throttling pauses shorter than this are waited out by a unit; longer ones set it aside.
+const SHORT_WAIT: Duration = Duration::from_secs(2);
+
 /// How a unit attempt ended.
 enum Outcome {
     /// Publish this result, then acknowledge.
     Finished(Box<UnitResult>),
     /// Put the unit back for a later attempt.
     Again,
+    /// Set the unit aside for a while (its mailbox cannot take it now); not an attempt.
+    SetAside(&'static str),
+}
+
+/// A unit counted as running for its destination mailbox until dropped.
+struct RunningUnit {
+    running: Arc<Mutex<HashMap<String, usize>>>,
+    mailbox: String,
+}
+
+impl Drop for RunningUnit {
+    fn drop(&mut self) {
+        let mut running = self
+            .running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = running.get_mut(&self.mailbox) {
+            *count -= 1;
+            if *count == 0 {
+                running.remove(&self.mailbox);
+            }
+        }
+    }
 }
 
 impl Worker {
@@ -63,6 +98,8 @@ impl Worker {
         Arc::new(Worker {
             slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
             budget: ByteBudget::new(config.max_bytes_in_flight),
+            import: ImportPacing::new(store.clone()),
+            running: Arc::default(),
             config,
             store,
             broker,
@@ -113,7 +150,8 @@ impl Worker {
     /// Consumes one project's unit queue, resubscribing after broker failures.
     async fn consume(self: Arc<Self>, project: ProjectId, shutdown: CancellationToken) {
         let queue = unit_queue(&self.config.namespace, &project);
-        let prefetch = u16::try_from(self.config.concurrency).unwrap_or(u16::MAX);
+        let concurrency = u16::try_from(self.config.concurrency).unwrap_or(u16::MAX);
+        let prefetch = self.config.prefetch.max(concurrency).max(1);
         let mut running = JoinSet::new();
         while !shutdown.is_cancelled() {
             let mut subscription = match self.broker.subscribe(&queue, prefetch).await {
@@ -172,17 +210,37 @@ impl Worker {
         };
         let lease = format!("unit:{}", unit.unit_id);
         let holder = format!("{}:{}", self.config.name, new_id());
-        let outcome = match self.take_lease(&lease, &holder, &shutdown).await {
+        // Checked again once the unit has its lease; this first look costs no round trip.
+        let outcome = if self.mailbox_is_busy(&unit.destination_address) {
+            Outcome::SetAside("mailbox runs enough units here")
+        } else {
+            self.leased_attempt(&unit, delivery.redelivered, &lease, &holder, &shutdown)
+                .await
+        };
+        self.conclude(unit, delivery, outcome, &lease, &holder)
+            .await;
+    }
+
+    /// Takes the unit's lease and makes an attempt under it.
+    async fn leased_attempt(
+        self: &Arc<Self>,
+        unit: &WorkUnit,
+        redelivered: bool,
+        lease: &str,
+        holder: &str,
+        shutdown: &CancellationToken,
+    ) -> Outcome {
+        match self.take_lease(lease, holder, shutdown).await {
             None => Outcome::Again,
             Some(()) => {
                 let lost = CancellationToken::new();
                 let renewal = tokio::spawn(self.clone().renew(
-                    lease.clone(),
-                    holder.clone(),
+                    lease.to_string(),
+                    holder.to_string(),
                     lost.clone(),
                 ));
                 let outcome = tokio::select! {
-                    outcome = self.attempt(&unit, delivery.redelivered) => outcome,
+                    outcome = self.attempt(unit, redelivered) => outcome,
                     _ = lost.cancelled() => {
                         tracing::warn!(unit = %unit.unit_id, "lost the unit's lease; leaving it to its new holder");
                         Outcome::Again
@@ -191,7 +249,19 @@ impl Worker {
                 renewal.abort();
                 outcome
             }
-        };
+        }
+    }
+
+    /// Ends a delivery as its attempt says: result published then acknowledged, returned to
+    /// the queue, or set aside.
+    async fn conclude(
+        &self,
+        unit: WorkUnit,
+        delivery: Delivery,
+        outcome: Outcome,
+        lease: &str,
+        holder: &str,
+    ) {
         match outcome {
             Outcome::Finished(result) => match self
                 .broker
@@ -202,7 +272,7 @@ impl Worker {
                 .await
             {
                 Ok(()) => {
-                    let _ = self.store.release_lease(&lease, &holder).await;
+                    let _ = self.store.release_lease(lease, holder).await;
                     if let Err(error) = delivery.ack().await {
                         // The unit comes back; its items are recorded, so it finishes at once.
                         tracing::warn!(unit = %unit.unit_id, %error, "could not acknowledge");
@@ -210,13 +280,36 @@ impl Worker {
                 }
                 Err(error) => {
                     tracing::warn!(unit = %unit.unit_id, %error, "could not publish the result; the unit goes back");
-                    let _ = self.store.release_lease(&lease, &holder).await;
+                    let _ = self.store.release_lease(lease, holder).await;
                     let _ = delivery.nack(true).await;
                 }
             },
             Outcome::Again => {
-                let _ = self.store.release_lease(&lease, &holder).await;
+                let _ = self.store.release_lease(lease, holder).await;
                 let _ = delivery.nack(true).await;
+            }
+            Outcome::SetAside(why) => {
+                let _ = self.store.release_lease(lease, holder).await;
+                let queue = unit_queue(&self.config.namespace, &ProjectId(unit.project_id.clone()));
+                match self
+                    .broker
+                    .publish_later(&queue, &delivery.payload, self.config.defer_delay)
+                    .await
+                {
+                    Ok(()) => {
+                        tracing::debug!(unit = %unit.unit_id, why, "unit set aside");
+                        if let Err(error) = delivery.ack().await {
+                            // Both copies come back; the lease and the migrated set make the
+                            // second a no-op.
+                            tracing::warn!(unit = %unit.unit_id, %error, "could not acknowledge a unit set aside");
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(unit = %unit.unit_id, %error, "could not set the unit aside; it goes back");
+                        tokio::time::sleep(self.config.defer_delay).await;
+                        let _ = delivery.nack(true).await;
+                    }
+                }
             }
         }
     }
@@ -268,20 +361,6 @@ impl Worker {
     /// One attempt at a unit, holding its lease.
     async fn attempt(&self, unit: &WorkUnit, redelivered: bool) -> Outcome {
         let unit_id = UnitId(unit.unit_id.clone());
-        let attempt = match self.store.unit_attempt(&unit_id).await {
-            Ok(attempt) => attempt,
-            Err(error) => return self.later(unit, &error.to_string(), 1).await,
-        };
-        if attempt > self.config.max_unit_attempts {
-            let message = format!("gave up after {} attempts", self.config.max_unit_attempts);
-            tracing::error!(unit = %unit.unit_id, "{message}");
-            return Outcome::Finished(Box::new(UnitJob::failed_result(
-                unit,
-                &self.config.name,
-                "unit_attempts_exhausted",
-                &message,
-            )));
-        }
         let project = match self
             .store
             .project(&ProjectId(unit.project_id.clone()))
@@ -297,8 +376,26 @@ impl Worker {
                 );
                 return Outcome::Finished(Box::new(result));
             }
-            Err(error) => return self.later(unit, &error.to_string(), attempt).await,
+            Err(error) => return self.later(unit, &error.to_string(), 1).await,
         };
+        let _running = match self.start_running(&project, unit) {
+            Ok(running) => running,
+            Err(why) => return Outcome::SetAside(why),
+        };
+        let attempt = match self.store.unit_attempt(&unit_id).await {
+            Ok(attempt) => attempt,
+            Err(error) => return self.later(unit, &error.to_string(), 1).await,
+        };
+        if attempt > self.config.max_unit_attempts {
+            let message = format!("gave up after {} attempts", self.config.max_unit_attempts);
+            tracing::error!(unit = %unit.unit_id, "{message}");
+            return Outcome::Finished(Box::new(UnitJob::failed_result(
+                unit,
+                &self.config.name,
+                "unit_attempts_exhausted",
+                &message,
+            )));
+        }
         let (source, destination) = match (
             self.mail.connect(&project.source),
             self.mail.connect(&project.destination),
@@ -337,6 +434,7 @@ impl Worker {
             max_item_bytes: self.config.max_item_bytes,
             worker: &self.config.name,
             budget: &self.budget,
+            import: &self.import,
             addresses,
         };
         match job.run().await {
@@ -353,6 +451,57 @@ impl Worker {
             Err(UnitStop::Retryable(error)) => self.later(unit, &error.to_string(), attempt).await,
             Err(UnitStop::Store(error)) => self.later(unit, &error.to_string(), attempt).await,
         }
+    }
+
+    /// Counts the unit as running for its destination mailbox, unless the mailbox cannot take
+    /// it now: it runs `units_per_mailbox` units here already, or it (or the source mailbox) is
+    /// paused by throttling for more than a short wait. Then the reason, and the unit is set
+    /// aside so its delivery serves another mailbox. (A unit whose import window is full runs
+    /// and waits for room without a slot: the window reopens at a time known to the
+    /// millisecond, and a unit set aside could only come back later than that.)
+    fn start_running(
+        &self,
+        project: &ProjectRecord,
+        unit: &WorkUnit,
+    ) -> Result<RunningUnit, &'static str> {
+        let soon = tokio::time::Instant::now() + SHORT_WAIT;
+        let destination_tenant = project.destination.tenant_key();
+        let paused = |tenant: &str, mailbox: &str| {
+            self.pacer
+                .paused_until(tenant, mailbox)
+                .is_some_and(|until| until > soon)
+        };
+        if paused(&project.source.tenant_key(), &unit.source_address) {
+            return Err("source mailbox throttled");
+        }
+        if paused(&destination_tenant, &unit.destination_address) {
+            return Err("destination mailbox throttled");
+        }
+        let mailbox = unit.destination_address.to_ascii_lowercase();
+        let mut running = self
+            .running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = running.entry(mailbox.clone()).or_default();
+        if *count >= self.config.units_per_mailbox.max(1) {
+            return Err("mailbox runs enough units here");
+        }
+        *count += 1;
+        Ok(RunningUnit {
+            running: self.running.clone(),
+            mailbox,
+        })
+    }
+
+    /// Whether the destination mailbox runs `units_per_mailbox` units here already.
+    fn mailbox_is_busy(&self, destination: &str) -> bool {
+        let running = self
+            .running
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        running
+            .get(&destination.to_ascii_lowercase())
+            .is_some_and(|count| *count >= self.config.units_per_mailbox.max(1))
     }
 
     /// The source and destination lanes of a unit; they share the unit's concurrency slot.

@@ -136,6 +136,59 @@ impl Broker for AmqpBroker {
         }
     }
 
+    async fn publish_later(
+        &self,
+        queue: &str,
+        payload: &[u8],
+        delay: std::time::Duration,
+    ) -> Result<(), BrokerError> {
+        // Messages wait in `<queue>.later`, each with its own expiry, and are dead-lettered to
+        // the tail of `queue` when it passes. RabbitMQ expires messages from a queue's head
+        // only, so a message behind a longer delay waits for it; callers use one delay.
+        let later = format!("{queue}.later");
+        let channel = self.publisher().await?;
+        let mut arguments = FieldTable::default();
+        arguments.insert(
+            "x-dead-letter-exchange".into(),
+            lapin::types::AMQPValue::LongString("".into()),
+        );
+        arguments.insert(
+            "x-dead-letter-routing-key".into(),
+            lapin::types::AMQPValue::LongString(queue.into()),
+        );
+        channel
+            .queue_declare(
+                later.as_str().into(),
+                QueueDeclareOptions {
+                    durable: true,
+                    ..QueueDeclareOptions::default()
+                },
+                arguments,
+            )
+            .await
+            .map_err(unavailable)?;
+        let expiration = delay.as_millis().max(1).to_string();
+        let confirm = channel
+            .basic_publish(
+                "".into(),
+                later.as_str().into(),
+                BasicPublishOptions::default(),
+                payload,
+                BasicProperties::default()
+                    .with_delivery_mode(PERSISTENT)
+                    .with_expiration(expiration.as_str().into()),
+            )
+            .await
+            .map_err(unavailable)?
+            .await
+            .map_err(unavailable)?;
+        if confirm.is_ack() {
+            Ok(())
+        } else {
+            Err(BrokerError::PublishNacked(later))
+        }
+    }
+
     async fn subscribe(
         &self,
         queue: &str,

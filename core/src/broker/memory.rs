@@ -104,6 +104,29 @@ impl Broker for MemoryBroker {
         }))
     }
 
+    async fn publish_later(
+        &self,
+        queue: &str,
+        payload: &[u8],
+        delay: std::time::Duration,
+    ) -> Result<(), BrokerError> {
+        if !self.lock().queues.contains_key(queue) {
+            return Err(BrokerError::PublishNacked(format!(
+                "{queue} (not declared)"
+            )));
+        }
+        // Held by a task for the delay; like the rest of this broker it lives as long as
+        // the process.
+        let (broker, queue, payload) = (self.clone(), queue.to_string(), payload.to_vec());
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            if let Err(error) = broker.publish(&queue, &payload).await {
+                tracing::warn!(%queue, %error, "a delayed message could not be delivered");
+            }
+        });
+        Ok(())
+    }
+
     async fn depth(&self, queue: &str) -> Result<u64, BrokerError> {
         Ok(self
             .lock()

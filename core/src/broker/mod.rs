@@ -87,6 +87,14 @@ pub trait Broker: Send + Sync + 'static {
     async fn declare(&self, queue: &str) -> Result<(), BrokerError>;
     /// Publishes a persistent message and waits until the broker confirms it.
     async fn publish(&self, queue: &str, payload: &[u8]) -> Result<(), BrokerError>;
+    /// Publishes a persistent message that reaches `queue` (at its tail) only after `delay`,
+    /// confirmed like [`Broker::publish`]. Used to set work aside without holding it.
+    async fn publish_later(
+        &self,
+        queue: &str,
+        payload: &[u8],
+        delay: std::time::Duration,
+    ) -> Result<(), BrokerError>;
     /// Consumes a queue, with at most `prefetch` unacknowledged deliveries. Deliveries not
     /// acknowledged when the subscription ends are redelivered.
     async fn subscribe(

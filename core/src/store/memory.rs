@@ -449,12 +449,14 @@ impl Store for MemoryStore {
     async fn window_adjust(
         &self,
         window: &str,
+        _span: Duration,
         entry: &WindowEntry,
         amount: u64,
     ) -> Result<WindowEntry, StoreError> {
+        let now = self.clock();
         let mut state = self.lock();
         Ok(match state.windows.get_mut(window) {
-            Some(held) => held.adjust(entry, amount),
+            Some(held) => held.adjust(now, entry, amount),
             None => WindowEntry {
                 id: entry.id.clone(),
                 amount,

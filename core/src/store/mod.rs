@@ -252,11 +252,14 @@ pub trait Store: Send + Sync + 'static {
         limit: u64,
         amount: u64,
     ) -> Result<WindowSpend, StoreError>;
-    /// Corrects an entry to `amount` (0 takes it out), keeping when it was spent; an entry
-    /// already expired is left alone. Returns the corrected entry.
+    /// Corrects an entry to `amount` (0 takes it out) spent now: the caller spends ahead of
+    /// time and corrects when the amount is known and about to be used, so the entry frees up
+    /// when the server's own accounting does. An entry already expired is left alone.
+    /// Returns the corrected entry.
     async fn window_adjust(
         &self,
         window: &str,
+        span: Duration,
         entry: &WindowEntry,
         amount: u64,
     ) -> Result<WindowEntry, StoreError>;

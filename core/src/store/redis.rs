@@ -86,14 +86,17 @@ end
 return {0, math.max(wait, 1), math.max(limit - total, 0)}
 "#;
 
-/// Changes a window entry's amount, keeping its time. ARGV: the old member, the new amount
-/// (0 removes it), the new member.
+/// Changes a window entry's amount and moves it to now. ARGV: the old member, the new amount
+/// (0 removes it), the new member, the span in ms.
 const WINDOW_ADJUST: &str = r#"
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if score then
   redis.call('ZREM', KEYS[1], ARGV[1])
   if tonumber(ARGV[2]) > 0 then
-    redis.call('ZADD', KEYS[1], score, ARGV[3])
+    local time = redis.call('TIME')
+    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+    redis.call('ZADD', KEYS[1], now, ARGV[3])
+    redis.call('PEXPIRE', KEYS[1], ARGV[4])
   end
 end
 return 0
@@ -815,6 +818,7 @@ impl Store for RedisStore {
     async fn window_adjust(
         &self,
         window: &str,
+        span: Duration,
         entry: &WindowEntry,
         amount: u64,
     ) -> Result<WindowEntry, StoreError> {
@@ -828,6 +832,7 @@ impl Store for RedisStore {
             .arg(format!("{}:{}", entry.id, entry.amount))
             .arg(amount)
             .arg(format!("{}:{}", adjusted.id, adjusted.amount))
+            .arg(span.as_millis().max(1) as u64)
             .invoke_async::<u64>(&mut self.connection())
             .await
             .map_err(unavailable)?;

@@ -57,17 +57,28 @@ impl Window {
         }
     }
 
-    /// Sets entry `entry`'s amount to `amount` (0 removes it), if it has not expired.
-    pub fn adjust(&mut self, entry: &WindowEntry, amount: u64) -> WindowEntry {
+    /// Sets entry `entry`'s amount to `amount` (0 removes it) spent at `now`, if it has not
+    /// expired.
+    pub fn adjust(&mut self, now: Duration, entry: &WindowEntry, amount: u64) -> WindowEntry {
         if let Some(position) = self
             .entries
             .iter()
             .position(|(_, held)| held.id == entry.id)
         {
-            if amount == 0 {
-                self.entries.remove(position);
-            } else {
-                self.entries[position].1.amount = amount;
+            self.entries.remove(position);
+            if amount > 0 {
+                // Entries stay oldest first.
+                let at = self.entries.partition_point(|(at, _)| *at <= now);
+                self.entries.insert(
+                    at,
+                    (
+                        now,
+                        WindowEntry {
+                            id: entry.id.clone(),
+                            amount,
+                        },
+                    ),
+                );
             }
         }
         WindowEntry {
@@ -122,12 +133,12 @@ mod tests {
             window.spend(secs(1), span, 100, 1, "x".into()),
             WindowSpend::Full { room: 0, .. }
         ));
-        window.adjust(&big, 40);
+        window.adjust(secs(1), &big, 40);
         assert!(matches!(
             window.spend(secs(1), span, 100, 60, "x".into()),
             WindowSpend::Spent(_)
         ));
-        window.adjust(&big, 0);
+        window.adjust(secs(1), &big, 0);
         window.expire(secs(11), span);
         assert!(window.is_empty());
     }

@@ -19,6 +19,7 @@ use ferry_proto::v1::{UnitResult, WorkUnit};
 
 use super::{UnitJob, UnitStop};
 use crate::byte_budget::ByteBudget;
+use crate::import_pacing::ImportPacing;
 
 const SOURCE: &str = "ada@contoso.com";
 const DESTINATION: &str = "ada@fabrikam.com";
@@ -132,6 +133,7 @@ impl Setup {
             max_item_bytes: 1 << 30,
             worker: "test-worker",
             budget: &ByteBudget::new(1 << 20),
+            import: &ImportPacing::new(Arc::new(self.store.clone())),
             addresses: None,
         }
         .run()
