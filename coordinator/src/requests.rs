@@ -590,6 +590,32 @@ mod tests {
             new_project(&request).map(|_| ()).map_err(field_of),
             Err("options.requests_per_second".into())
         );
+
+        let mut request = valid_project();
+        request.options = Some(v1::ProjectOptions {
+            import_bytes_per_window: 5,
+            ..v1::ProjectOptions::default()
+        });
+        assert_eq!(
+            new_project(&request).map(|_| ()).map_err(field_of),
+            Err("options.import_bytes_per_window".into()),
+            "a window of 5 bytes could never take an item"
+        );
+        let mut request = valid_project();
+        request.options = Some(v1::ProjectOptions {
+            import_window_secs: 100_000,
+            ..v1::ProjectOptions::default()
+        });
+        assert_eq!(
+            new_project(&request).map(|_| ()).map_err(field_of),
+            Err("options.import_window_secs".into())
+        );
+        let defaults = new_project(&valid_project()).expect("valid").options;
+        assert_eq!(
+            (defaults.import_bytes_per_window, defaults.import_window_secs),
+            (150 * 1024 * 1024, 300),
+            "0 means Exchange Online's 150 MB per 5 minutes"
+        );
     }
 
     #[test]
