@@ -612,7 +612,10 @@ mod tests {
         );
         let defaults = new_project(&valid_project()).expect("valid").options;
         assert_eq!(
-            (defaults.import_bytes_per_window, defaults.import_window_secs),
+            (
+                defaults.import_bytes_per_window,
+                defaults.import_window_secs
+            ),
             (150 * 1024 * 1024, 300),
             "0 means Exchange Online's 150 MB per 5 minutes"
         );
