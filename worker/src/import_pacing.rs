@@ -55,7 +55,7 @@ pub struct ImportGrant {
 }
 
 /// The window key of a destination mailbox.
-pub fn window_key(tenant: &str, mailbox: &str) -> String {
+fn window_key(tenant: &str, mailbox: &str) -> String {
     format!("import:{tenant}#{}", mailbox.to_ascii_lowercase())
 }
 
@@ -214,13 +214,6 @@ impl ImportPacing {
             .await?;
         grant.entry = Some(corrected);
         Ok(())
-    }
-}
-
-impl ImportGrant {
-    /// The window's length.
-    pub fn span(&self) -> Duration {
-        self.span
     }
 }
 

@@ -211,12 +211,14 @@ impl Worker {
         let lease = format!("unit:{}", unit.unit_id);
         let holder = format!("{}:{}", self.config.name, new_id());
         // Checked again once the unit has its lease; this first look costs no round trip.
-        let outcome = if self.mailbox_is_busy(&unit.destination_address) {
-            Outcome::SetAside("mailbox runs enough units here")
-        } else {
-            self.leased_attempt(&unit, delivery.redelivered, &lease, &holder, &shutdown)
-                .await
-        };
+        if self.mailbox_is_busy(&unit.destination_address) {
+            self.set_aside(&unit, delivery, "mailbox runs enough units here")
+                .await;
+            return;
+        }
+        let outcome = self
+            .leased_attempt(&unit, delivery.redelivered, &lease, &holder, &shutdown)
+            .await;
         self.conclude(unit, delivery, outcome, &lease, &holder)
             .await;
     }
@@ -290,26 +292,31 @@ impl Worker {
             }
             Outcome::SetAside(why) => {
                 let _ = self.store.release_lease(lease, holder).await;
-                let queue = unit_queue(&self.config.namespace, &ProjectId(unit.project_id.clone()));
-                match self
-                    .broker
-                    .publish_later(&queue, &delivery.payload, self.config.defer_delay)
-                    .await
-                {
-                    Ok(()) => {
-                        tracing::debug!(unit = %unit.unit_id, why, "unit set aside");
-                        if let Err(error) = delivery.ack().await {
-                            // Both copies come back; the lease and the migrated set make the
-                            // second a no-op.
-                            tracing::warn!(unit = %unit.unit_id, %error, "could not acknowledge a unit set aside");
-                        }
-                    }
-                    Err(error) => {
-                        tracing::warn!(unit = %unit.unit_id, %error, "could not set the unit aside; it goes back");
-                        tokio::time::sleep(self.config.defer_delay).await;
-                        let _ = delivery.nack(true).await;
-                    }
+                self.set_aside(&unit, delivery, why).await;
+            }
+        }
+    }
+
+    /// Republishes the unit to come back after `defer_delay`, then acknowledges this delivery.
+    async fn set_aside(&self, unit: &WorkUnit, delivery: Delivery, why: &'static str) {
+        let queue = unit_queue(&self.config.namespace, &ProjectId(unit.project_id.clone()));
+        match self
+            .broker
+            .publish_later(&queue, &delivery.payload, self.config.defer_delay)
+            .await
+        {
+            Ok(()) => {
+                tracing::debug!(unit = %unit.unit_id, why, "unit set aside");
+                if let Err(error) = delivery.ack().await {
+                    // Both copies come back; the lease and the migrated set make the second a
+                    // no-op.
+                    tracing::warn!(unit = %unit.unit_id, %error, "could not acknowledge a unit set aside");
                 }
+            }
+            Err(error) => {
+                tracing::warn!(unit = %unit.unit_id, %error, "could not set the unit aside; it goes back");
+                tokio::time::sleep(self.config.defer_delay).await;
+                let _ = delivery.nack(true).await;
             }
         }
     }

@@ -93,6 +93,32 @@ impl AmqpBroker {
             .map_err(unavailable)
     }
 
+    /// Publishes to `queue` through the default exchange and waits for the broker's confirm.
+    async fn publish_confirmed(
+        channel: &Channel,
+        queue: &str,
+        payload: &[u8],
+        properties: BasicProperties,
+    ) -> Result<(), BrokerError> {
+        let confirm = channel
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                BasicPublishOptions::default(),
+                payload,
+                properties,
+            )
+            .await
+            .map_err(unavailable)?
+            .await
+            .map_err(unavailable)?;
+        if confirm.is_ack() {
+            Ok(())
+        } else {
+            Err(BrokerError::PublishNacked(queue.to_string()))
+        }
+    }
+
     async fn declare_on(channel: &Channel, queue: &str) -> Result<lapin::Queue, BrokerError> {
         channel
             .queue_declare(
@@ -117,23 +143,8 @@ impl Broker for AmqpBroker {
 
     async fn publish(&self, queue: &str, payload: &[u8]) -> Result<(), BrokerError> {
         let channel = self.publisher().await?;
-        let confirm = channel
-            .basic_publish(
-                "".into(),
-                queue.into(),
-                BasicPublishOptions::default(),
-                payload,
-                BasicProperties::default().with_delivery_mode(PERSISTENT),
-            )
-            .await
-            .map_err(unavailable)?
-            .await
-            .map_err(unavailable)?;
-        if confirm.is_ack() {
-            Ok(())
-        } else {
-            Err(BrokerError::PublishNacked(queue.to_string()))
-        }
+        let persistent = BasicProperties::default().with_delivery_mode(PERSISTENT);
+        AmqpBroker::publish_confirmed(&channel, queue, payload, persistent).await
     }
 
     async fn publish_later(
@@ -168,25 +179,10 @@ impl Broker for AmqpBroker {
             .await
             .map_err(unavailable)?;
         let expiration = delay.as_millis().max(1).to_string();
-        let confirm = channel
-            .basic_publish(
-                "".into(),
-                later.as_str().into(),
-                BasicPublishOptions::default(),
-                payload,
-                BasicProperties::default()
-                    .with_delivery_mode(PERSISTENT)
-                    .with_expiration(expiration.as_str().into()),
-            )
-            .await
-            .map_err(unavailable)?
-            .await
-            .map_err(unavailable)?;
-        if confirm.is_ack() {
-            Ok(())
-        } else {
-            Err(BrokerError::PublishNacked(later))
-        }
+        let expiring = BasicProperties::default()
+            .with_delivery_mode(PERSISTENT)
+            .with_expiration(expiration.as_str().into());
+        AmqpBroker::publish_confirmed(&channel, &later, payload, expiring).await
     }
 
     async fn subscribe(

@@ -20,8 +20,9 @@ impl Window {
             .retain(|(at, _)| now.saturating_sub(*at) < span);
     }
 
-    /// Whether the window holds nothing (so it can be forgotten).
-    pub fn is_empty(&self) -> bool {
+    /// Whether the window holds nothing.
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
