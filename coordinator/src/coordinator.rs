@@ -95,11 +95,11 @@ impl Coordinator {
     ) -> Arc<Coordinator> {
         Arc::new(Coordinator {
             planning_slots: Arc::new(Semaphore::new(config.planning_concurrency.max(1))),
+            pacer: Pacer::shared(store.clone()),
             config,
             store,
             broker,
             mail,
-            pacer: Pacer::new(),
             planning: Mutex::new(PlanningBook::default()),
             mailbox_locks: Mutex::new(HashMap::new()),
             leading: tokio::sync::watch::Sender::new(false),

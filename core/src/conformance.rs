@@ -267,6 +267,37 @@ pub async fn store_suite(store: &dyn Store) {
     pages_the_error_log(store).await;
     leases_exclude_other_holders(store).await;
     windows_are_shared_and_free_up(store).await;
+    rates_hand_out_spaced_turns(store).await;
+}
+
+async fn rates_hand_out_spaced_turns(store: &dyn Store) {
+    let rate = format!("conformance-{}", new_id());
+    let mut waits = Vec::new();
+    for _ in 0..6 {
+        waits.push(store.rate_turn(&rate, 20.0, 2).await.expect("turn"));
+    }
+    let ms = Duration::from_millis;
+    assert!(
+        waits[0] < ms(5) && waits[1] < ms(5),
+        "a burst of two at once: {waits:?}"
+    );
+    // The other turns are 50 ms apart (less the few microseconds the calls took).
+    for (turn, wait) in waits.iter().enumerate().skip(2) {
+        let due = ms(50 * (turn as u64 - 1));
+        assert!(
+            *wait <= due && *wait + ms(20) > due,
+            "turn {turn} waits {wait:?}, due {due:?}: {waits:?}"
+        );
+    }
+    let other = store
+        .rate_turn(&format!("{rate}-other"), 20.0, 2)
+        .await
+        .expect("turn");
+    assert!(other < ms(5), "another rate is idle: {other:?}");
+    // Once the rate has been idle for a while, a burst goes at once again.
+    tokio::time::sleep(ms(350)).await;
+    let again = store.rate_turn(&rate, 20.0, 2).await.expect("turn");
+    assert!(again < ms(5), "idle again: {again:?}");
 }
 
 async fn windows_are_shared_and_free_up(store: &dyn Store) {

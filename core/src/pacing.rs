@@ -1,6 +1,11 @@
-//! Calling a tenant the way Microsoft asks: a request rate per tenant (`governor`), a pause for
-//! the whole process when the server throttles a mailbox or the tenant, and retries of transient
-//! failures with exponential back-off.
+//! Calling a tenant the way Microsoft asks: a request rate per tenant, a pause for the whole
+//! process when the server throttles a mailbox or the tenant, and retries of transient failures
+//! with exponential back-off.
+//!
+//! The request rate is the tenant's, not the process's: a [`Pacer`] made with
+//! [`Pacer::shared`] takes each request's turn from the store ([`Store::rate_turn`]), so every
+//! coordinator and worker process calling a tenant shares one budget. If the store cannot be
+//! reached, requests fall back to a rate kept in this process (`governor`) until it can.
 //!
 //! One [`Pacer`] serves a whole process, so a throttling reply seen by one task pauses every task
 //! calling the same mailbox (or tenant). Each task calls through its own [`Lane`]; a lane that
@@ -10,6 +15,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,6 +24,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use crate::mail::{MailError, ThrottleScope};
+use crate::store::Store;
 
 /// How calls are retried.
 #[derive(Debug, Clone)]
@@ -66,8 +73,27 @@ impl RetryPolicy {
 /// Rate limits and throttling pauses for one process.
 #[derive(Default)]
 pub struct Pacer {
+    /// Where tenants' request rates are shared with other processes, if anywhere.
+    store: Option<Arc<dyn Store>>,
+    /// Whether the last turn asked of the store failed (so a store outage is logged once).
+    store_failing: AtomicBool,
     limiters: Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>,
     pauses: Mutex<HashMap<String, Instant>>,
+}
+
+/// The requests a tenant's rate lets through at once after a quiet spell: a fifth of a
+/// second's worth, so that over any few seconds the tenant sees the rate, not a burst above it.
+fn burst(requests_per_second: f64) -> u32 {
+    (requests_per_second / 5.0).ceil().clamp(1.0, 1000.0) as u32
+}
+
+/// The rate to keep when a project's is not a positive number.
+fn effective_rate(requests_per_second: f64) -> f64 {
+    if requests_per_second.is_finite() && requests_per_second > 0.0 {
+        requests_per_second
+    } else {
+        crate::model::ProjectOptions::default().requests_per_second
+    }
 }
 
 impl std::fmt::Debug for Pacer {
@@ -81,18 +107,52 @@ fn mailbox_pause_key(tenant: &str, mailbox: &str) -> String {
 }
 
 impl Pacer {
-    /// A pacer with no limits yet.
+    /// A pacer whose request rates hold for this process alone.
     pub fn new() -> Arc<Pacer> {
         Arc::new(Pacer::default())
     }
 
-    /// The rate limiter of a tenant at `requests_per_second`.
+    /// A pacer whose request rates are shared through `store` with every process using it.
+    pub fn shared(store: Arc<dyn Store>) -> Arc<Pacer> {
+        Arc::new(Pacer {
+            store: Some(store),
+            ..Pacer::default()
+        })
+    }
+
+    /// Waits for a request's turn at `tenant`'s rate: from the store when the pacer shares
+    /// rates and the store answers, from this process's own limiter otherwise.
+    async fn wait_for_turn(
+        &self,
+        tenant: &str,
+        requests_per_second: f64,
+        limiter: &DefaultDirectRateLimiter,
+    ) {
+        if let Some(store) = &self.store {
+            let rate = effective_rate(requests_per_second);
+            match store.rate_turn(tenant, rate, burst(rate)).await {
+                Ok(wait) => {
+                    if self.store_failing.swap(false, Ordering::Relaxed) {
+                        tracing::info!("request rates are shared through the store again");
+                    }
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
+                    return;
+                }
+                Err(error) => {
+                    if !self.store_failing.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(%error, "request rates held per process until the store answers");
+                    }
+                }
+            }
+        }
+        limiter.until_ready().await;
+    }
+
+    /// This process's own rate limiter of a tenant at `requests_per_second`.
     fn limiter(&self, tenant: &str, requests_per_second: f64) -> Arc<DefaultDirectRateLimiter> {
-        let rate = if requests_per_second.is_finite() && requests_per_second > 0.0 {
-            requests_per_second
-        } else {
-            crate::model::ProjectOptions::default().requests_per_second
-        };
+        let rate = effective_rate(requests_per_second);
         let key = format!("{tenant}@{rate}");
         let mut limiters = self
             .limiters
@@ -102,8 +162,7 @@ impl Pacer {
             .entry(key)
             .or_insert_with(|| {
                 let period = Duration::from_secs_f64(1.0 / rate);
-                let burst = NonZeroU32::new(rate.ceil().clamp(1.0, 1000.0) as u32)
-                    .unwrap_or(NonZeroU32::MIN);
+                let burst = NonZeroU32::new(burst(rate)).unwrap_or(NonZeroU32::MIN);
                 let quota = Quota::with_period(period)
                     .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
                     .allow_burst(burst);
@@ -199,6 +258,7 @@ impl Slot {
 pub struct Lane {
     pacer: Arc<Pacer>,
     limiter: Arc<DefaultDirectRateLimiter>,
+    requests_per_second: f64,
     tenant: String,
     mailbox: String,
     policy: RetryPolicy,
@@ -208,7 +268,7 @@ pub struct Lane {
 
 impl Lane {
     /// A lane to `mailbox` of the tenant keyed `tenant`, at most `requests_per_second` for the
-    /// tenant in this process.
+    /// tenant (over every process if the pacer is shared, in this one otherwise).
     pub fn new(
         pacer: Arc<Pacer>,
         tenant: &str,
@@ -218,6 +278,7 @@ impl Lane {
     ) -> Lane {
         Lane {
             limiter: pacer.limiter(tenant, requests_per_second),
+            requests_per_second,
             pacer,
             tenant: tenant.to_string(),
             mailbox: mailbox.to_string(),
@@ -290,7 +351,9 @@ impl Lane {
                     continue;
                 }
             }
-            self.limiter.until_ready().await;
+            self.pacer
+                .wait_for_turn(&self.tenant, self.requests_per_second, &self.limiter)
+                .await;
             return;
         }
     }
@@ -476,6 +539,44 @@ mod tests {
         );
         drop(other);
         assert_eq!(waiting.await.ok(), Some(Ok(())));
+    }
+
+    /// Sends `calls` requests through a lane of `pacer` to tenant `t` at 100 a second.
+    async fn send(pacer: Arc<Pacer>, mailbox: &'static str, calls: u32) {
+        let mut lane = Lane::new(pacer, "t", mailbox, 100.0, quick_policy());
+        for _ in 0..calls {
+            lane.call(Repeat::Safe, || async { Ok::<_, MailError>(()) })
+                .await
+                .expect("call");
+        }
+    }
+
+    #[tokio::test]
+    async fn pacers_sharing_a_store_share_the_tenants_rate() {
+        let store: Arc<dyn Store> = Arc::new(crate::store::memory::MemoryStore::new());
+        // Two processes, 60 requests each at 100 a second for the tenant, a burst of 20: the
+        // 120 requests take at least a second when the rate is shared.
+        let started = Instant::now();
+        tokio::join!(
+            send(Pacer::shared(store.clone()), "ann@x", 60),
+            send(Pacer::shared(store.clone()), "bob@x", 60),
+        );
+        let shared = started.elapsed();
+        assert!(
+            shared >= Duration::from_millis(990),
+            "120 requests at 100/s after a burst of 20 went in {shared:?}"
+        );
+        // Each on its own, a pacer lets its 60 through in 0.4 s whatever the other does.
+        let started = Instant::now();
+        tokio::join!(
+            send(Pacer::new(), "ann@x", 60),
+            send(Pacer::new(), "bob@x", 60),
+        );
+        let separate = started.elapsed();
+        assert!(
+            separate < shared,
+            "separate pacers do not wait for each other: {separate:?} vs {shared:?}"
+        );
     }
 
     #[test]

@@ -99,12 +99,13 @@ impl Worker {
             slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
             budget: ByteBudget::new(config.max_bytes_in_flight),
             import: ImportPacing::new(store.clone()),
+            // Tenant request rates are shared with every other worker and the coordinator.
+            pacer: Pacer::shared(store.clone()),
             running: Arc::default(),
             config,
             store,
             broker,
             mail,
-            pacer: Pacer::new(),
             address_books: AddressBooks::default(),
         })
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::time::Instant;
 
+use super::rate::{interval, take_turn};
 use super::window::Window;
 use super::{
     Copied, CounterKey, MigratedCommit, Store, StoreError, UnitOutcome, WindowEntry, WindowSpend,
@@ -33,6 +34,8 @@ struct State {
     errors: HashMap<(ProjectId, MailboxId), Vec<ItemErrorRecord>>,
     leases: HashMap<String, (String, Instant)>,
     windows: HashMap<String, Window>,
+    /// Each request rate's theoretical arrival time, on the store's clock.
+    rates: HashMap<String, Duration>,
     next_window_entry: u64,
 }
 
@@ -462,5 +465,19 @@ impl Store for MemoryStore {
                 amount,
             },
         })
+    }
+
+    async fn rate_turn(
+        &self,
+        rate: &str,
+        per_second: f64,
+        burst: u32,
+    ) -> Result<Duration, StoreError> {
+        let now = self.clock();
+        let mut state = self.lock();
+        let theoretical = state.rates.get(rate).copied();
+        let (wait, next) = take_turn(theoretical, now, interval(per_second), burst);
+        state.rates.insert(rate.to_string(), next);
+        Ok(wait)
     }
 }

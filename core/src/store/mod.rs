@@ -8,6 +8,7 @@
 //! `docs/architecture.md` for the measured cost in Redis.
 
 pub mod memory;
+pub mod rate;
 pub mod redis;
 pub mod window;
 
@@ -263,4 +264,15 @@ pub trait Store: Send + Sync + 'static {
         entry: &WindowEntry,
         amount: u64,
     ) -> Result<WindowEntry, StoreError>;
+
+    /// Takes the next turn of the request rate `rate`: at most `per_second` turns a second
+    /// over every process sharing the store, bursts of up to `burst`, on the store's clock.
+    /// A turn is never refused; the reply is how long the caller waits before it, and turns
+    /// come in the order they are asked for.
+    async fn rate_turn(
+        &self,
+        rate: &str,
+        per_second: f64,
+        burst: u32,
+    ) -> Result<Duration, StoreError>;
 }

@@ -102,6 +102,21 @@ end
 return 0
 "#;
 
+/// Takes a turn of a request rate (`rate::take_turn`, in microseconds on Redis's clock). ARGV:
+/// the interval, the burst. The key expires once the rate is idle again. Returns the wait.
+const RATE_TURN: &str = r#"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local interval, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local busy_until = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if busy_until < now then busy_until = now end
+local wait = busy_until - (burst - 1) * interval - now
+if wait < 0 then wait = 0 end
+local next = busy_until + interval
+redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.floor((next - now) / 1000) + 1000)
+return wait
+"#;
+
 /// Deletes the lease only if it is ours.
 const RELEASE_LEASE: &str = r#"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -220,6 +235,7 @@ struct Scripts {
     apply_unit_result: redis::Script,
     window_spend: redis::Script,
     window_adjust: redis::Script,
+    rate_turn: redis::Script,
 }
 
 impl Scripts {
@@ -232,6 +248,7 @@ impl Scripts {
             apply_unit_result: redis::Script::new(APPLY_UNIT_RESULT),
             window_spend: redis::Script::new(WINDOW_SPEND),
             window_adjust: redis::Script::new(WINDOW_ADJUST),
+            rate_turn: redis::Script::new(RATE_TURN),
         }
     }
 }
@@ -837,5 +854,24 @@ impl Store for RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(adjusted)
+    }
+
+    async fn rate_turn(
+        &self,
+        rate: &str,
+        per_second: f64,
+        burst: u32,
+    ) -> Result<Duration, StoreError> {
+        let interval = super::rate::interval(per_second).as_micros().max(1) as u64;
+        let wait: u64 = self
+            .scripts
+            .rate_turn
+            .key(self.key(&["rate", rate]))
+            .arg(interval)
+            .arg(burst.max(1))
+            .invoke_async(&mut self.connection())
+            .await
+            .map_err(unavailable)?;
+        Ok(Duration::from_micros(wait))
     }
 }
