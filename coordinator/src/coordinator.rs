@@ -67,6 +67,9 @@ pub struct Coordinator {
     /// Mailboxes being planned by this process, and when failed plans may be tried again.
     pub(crate) planning: Mutex<PlanningBook>,
     mailbox_locks: Mutex<HashMap<MailboxId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Pass records read so far. A pass never changes once recorded, and its record lists
+    /// every mailbox of the pass, so it is read once, not once per mailbox planned.
+    passes: Mutex<HashMap<PassId, Arc<PassRecord>>>,
     leading: tokio::sync::watch::Sender<bool>,
 }
 
@@ -102,6 +105,7 @@ impl Coordinator {
             mail,
             planning: Mutex::new(PlanningBook::default()),
             mailbox_locks: Mutex::new(HashMap::new()),
+            passes: Mutex::new(HashMap::new()),
             leading: tokio::sync::watch::Sender::new(false),
         })
     }
@@ -193,6 +197,58 @@ impl Coordinator {
             .project(id)
             .await?
             .ok_or_else(|| CoordinatorError::NotFound(format!("project {id} does not exist")))
+    }
+
+    /// A pass of a project, from this process's memory once read.
+    pub(crate) async fn pass_record(
+        &self,
+        project: &ProjectId,
+        id: &PassId,
+    ) -> Result<Option<Arc<PassRecord>>, CoordinatorError> {
+        if let Some(pass) = self.cached_pass(id) {
+            return Ok(Some(pass));
+        }
+        let Some(pass) = self.store.pass(project, id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(self.remember_pass(pass)))
+    }
+
+    /// The project's latest pass: the pass ids are read each time (another coordinator may have
+    /// started one), the records only when new to this process.
+    pub(crate) async fn latest_pass(
+        &self,
+        project: &ProjectId,
+    ) -> Result<Option<Arc<PassRecord>>, CoordinatorError> {
+        let mut latest: Option<Arc<PassRecord>> = None;
+        for id in self.store.pass_ids(project).await? {
+            if let Some(pass) = self.pass_record(project, &id).await? {
+                if latest
+                    .as_ref()
+                    .is_none_or(|latest| pass.started_at > latest.started_at)
+                {
+                    latest = Some(pass);
+                }
+            }
+        }
+        Ok(latest)
+    }
+
+    fn cached_pass(&self, id: &PassId) -> Option<Arc<PassRecord>> {
+        self.passes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    fn remember_pass(&self, pass: PassRecord) -> Arc<PassRecord> {
+        let pass = Arc::new(pass);
+        self.passes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(pass.id.clone(), pass.clone());
+        pass
     }
 
     /// Every project.
@@ -340,6 +396,7 @@ impl Coordinator {
             .declare(&unit_queue(&self.config.namespace, &project.id))
             .await?;
         self.store.put_pass(&pass).await?;
+        self.remember_pass(pass.clone());
         for mailbox in &selected {
             let _guard = self.lock_mailbox(&mailbox.id).await;
             let mut record = self

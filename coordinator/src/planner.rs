@@ -196,11 +196,8 @@ impl Coordinator {
     ) -> Result<(), PlanError> {
         let project = self.project(project_id).await?;
         let pass = self
-            .store
-            .passes(project_id)
+            .pass_record(project_id, pass_id)
             .await?
-            .into_iter()
-            .find(|pass| pass.id == *pass_id)
             .ok_or_else(|| PlanError::Later(format!("pass {pass_id} is not recorded")))?;
         let Some(mailbox) = self.store.mailbox(project_id, mailbox_id).await? else {
             return Ok(());

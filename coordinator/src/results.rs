@@ -151,7 +151,8 @@ impl Coordinator {
 
     async fn sweep_once(self: &Arc<Self>) -> Result<(), CoordinatorError> {
         for project in self.store.projects().await? {
-            for mailbox in self.store.mailboxes(&project.id).await? {
+            // Only mailboxes still in a pass: a finished project costs the sweep nothing.
+            for mailbox in self.store.active_mailboxes(&project.id).await? {
                 let Some(pass) = mailbox.pass_id.clone() else {
                     continue;
                 };

@@ -210,40 +210,36 @@ impl Coordinator {
         Ok(statuses)
     }
 
-    /// A project's status for its latest pass.
+    /// A project's status for its latest pass. Without `include_mailboxes` it reads the
+    /// summary the store keeps as results arrive, so it costs the same at any number of
+    /// mailboxes; with them, each mailbox's counters are read too.
     pub async fn get_project_status(
         &self,
         project_id: &ProjectId,
         include_mailboxes: bool,
     ) -> Result<v1::ProjectStatus, CoordinatorError> {
         let project = self.project(project_id).await?;
-        let pass = self.store.passes(project_id).await?.pop();
-        let mailboxes = self.store.mailboxes(project_id).await?;
+        let pass = self.latest_pass(project_id).await?;
+        let summary = self
+            .store
+            .project_summary(project_id, pass.as_ref().map(|pass| &pass.id))
+            .await?;
         let now = Utc::now();
-        let mut total = Counters::default();
-        let mut by_state: HashMap<String, u32> = HashMap::new();
         let mut statuses = Vec::new();
-        let mut complete = pass.is_some();
-        let mut ended: Option<DateTime<Utc>> = None;
-        for mailbox in &mailboxes {
-            *by_state
-                .entry(mailbox.state.name().to_string())
-                .or_default() += 1;
-            let counters = self.mailbox_counters(mailbox).await?;
-            let in_pass = pass
-                .as_ref()
-                .is_some_and(|pass| mailbox.pass_id.as_ref() == Some(&pass.id));
-            if in_pass {
-                total.merge(&counters);
-                complete &= mailbox.state.is_terminal();
-                ended = ended.max(mailbox.ended_at);
-            }
-            if include_mailboxes {
-                statuses.push(mailbox_status(mailbox, &counters, now));
+        if include_mailboxes {
+            for mailbox in self.store.mailboxes(project_id).await? {
+                let counters = self.mailbox_counters(&mailbox).await?;
+                statuses.push(mailbox_status(&mailbox, &counters, now));
             }
         }
+        let total = summary.pass_counters;
+        let complete = pass.is_some() && summary.pass_open == 0;
         let started = pass.as_ref().map(|pass| pass.started_at);
-        let ended = if complete { ended.or(started) } else { None };
+        let ended = if complete {
+            summary.pass_ended_at.or(started)
+        } else {
+            None
+        };
         let (rate, estimate) = rate_and_estimate(&total, started, ended, now);
         Ok(v1::ProjectStatus {
             project: Some(project_message(&project)),
@@ -252,8 +248,12 @@ impl Coordinator {
                 .map(|pass| pass.id.0.clone())
                 .unwrap_or_default(),
             counters: Some(counters_to_proto(&total)),
-            mailboxes_by_state: by_state,
-            mailboxes_total: mailboxes.len() as u32,
+            mailboxes_by_state: summary
+                .by_state
+                .into_iter()
+                .map(|(state, count)| (state, count as u32))
+                .collect::<HashMap<String, u32>>(),
+            mailboxes_total: summary.mailboxes as u32,
             started_at: optional_timestamp(started),
             ended_at: optional_timestamp(ended),
             items_per_second: rate,

@@ -11,8 +11,8 @@ use chrono::{TimeZone, Utc};
 
 use crate::broker::{Broker, Delivery, Subscription};
 use crate::model::{
-    new_id, ApiSettings, Counters, CredentialConfig, EndpointConfig, ItemErrorRecord, ItemKey,
-    MailboxId, MailboxRecord, MailboxState, PassId, PassKind, PassRecord, ProjectId,
+    counter, new_id, ApiSettings, Counters, CredentialConfig, EndpointConfig, ItemErrorRecord,
+    ItemKey, MailboxId, MailboxRecord, MailboxState, PassId, PassKind, PassRecord, ProjectId,
     ProjectOptions, ProjectRecord, UnitId,
 };
 use crate::store::{CounterKey, MigratedCommit, MigratedItem, Store, UnitOutcome, WindowSpend};
@@ -268,6 +268,198 @@ pub async fn store_suite(store: &dyn Store) {
     leases_exclude_other_holders(store).await;
     windows_are_shared_and_free_up(store).await;
     rates_hand_out_spaced_turns(store).await;
+    summarises_projects_as_records_change(store).await;
+    logs_thousands_of_errors_from_one_result(store).await;
+}
+
+/// The project summary and the active set follow every write, however it is made.
+async fn summarises_projects_as_records_change(store: &dyn Store) {
+    let project = project("summary", 0);
+    store.put_project(&project).await.expect("put project");
+    let pass = PassRecord {
+        id: PassId(new_id()),
+        project_id: project.id.clone(),
+        kind: PassKind::Full,
+        mailbox_ids: Vec::new(),
+        received_before: None,
+        started_at: Utc.timestamp_opt(1_700_000_000, 0).single().expect("time"),
+    };
+    store.put_pass(&pass).await.expect("put pass");
+    assert_eq!(
+        store.pass_ids(&project.id).await.expect("pass ids"),
+        vec![pass.id.clone()]
+    );
+    assert_eq!(
+        store.pass(&project.id, &pass.id).await.expect("pass"),
+        Some(pass.clone())
+    );
+    assert_eq!(
+        store
+            .pass(&project.id, &PassId(new_id()))
+            .await
+            .expect("pass"),
+        None
+    );
+
+    let mut ann = mailbox(&project.id, "ann@contoso.com");
+    let mut bob = mailbox(&project.id, "bob@contoso.com");
+    let idle = mailbox(&project.id, "cy@contoso.com");
+    for record in [&ann, &bob, &idle] {
+        store.put_mailbox(record).await.expect("put mailbox");
+    }
+    for record in [&mut ann, &mut bob] {
+        record.state = MailboxState::Queued;
+        record.pass_id = Some(pass.id.clone());
+        store.put_mailbox(record).await.expect("put mailbox");
+    }
+    let mut ids: Vec<MailboxId> = store
+        .active_mailboxes(&project.id)
+        .await
+        .expect("active")
+        .into_iter()
+        .map(|record| record.id)
+        .collect();
+    ids.sort();
+    let mut expected = vec![ann.id.clone(), bob.id.clone()];
+    expected.sort();
+    assert_eq!(ids, expected, "queued mailboxes are active, idle ones not");
+
+    let key = |mailbox: &MailboxRecord| CounterKey {
+        project: project.id.clone(),
+        mailbox: mailbox.id.clone(),
+        pass: pass.id.clone(),
+    };
+    let mut planned = Counters::default();
+    planned.add("items_planned", 10);
+    store.set_counters(&key(&ann), &planned).await.expect("set");
+    store.set_counters(&key(&bob), &planned).await.expect("set");
+    let mut replanned = Counters::default();
+    replanned.add("items_planned", 7);
+    store
+        .set_counters(&key(&bob), &replanned)
+        .await
+        .expect("set again");
+    let mut deltas = Counters::default();
+    deltas.add("units_done", 1);
+    store.add_counters(&key(&ann), &deltas).await.expect("add");
+    let unit = UnitId(new_id());
+    let outcome = UnitOutcome {
+        counters: &key(&bob),
+        unit: &unit,
+        mailbox_deltas: &deltas,
+        folder: "Inbox",
+        folder_deltas: &Counters::default(),
+        errors: &[],
+    };
+    store.apply_unit_result(&outcome).await.expect("apply");
+    store
+        .apply_unit_result(&outcome)
+        .await
+        .expect("apply again");
+    let items = [MigratedItem {
+        key: ItemKey::of("ann@contoso.com", "item-1"),
+        item_class: "IPM.Note",
+        bytes: 100,
+        addresses_rewritten: 0,
+    }];
+    for _ in 0..2 {
+        store
+            .commit_migrated(&MigratedCommit {
+                counters: &key(&ann),
+                unit: &unit,
+                items: &items,
+            })
+            .await
+            .expect("commit");
+    }
+
+    ann.state = MailboxState::Completed;
+    ann.ended_at = Utc.timestamp_opt(1_700_000_100, 5).single();
+    store.put_mailbox(&ann).await.expect("put mailbox");
+    store.put_mailbox(&ann).await.expect("put the same again");
+    bob.state = MailboxState::Running;
+    store.put_mailbox(&bob).await.expect("put mailbox");
+
+    let summary = store
+        .project_summary(&project.id, Some(&pass.id))
+        .await
+        .expect("summary");
+    assert_eq!(summary.mailboxes, 3);
+    let by_state: Vec<(&str, u64)> = summary
+        .by_state
+        .iter()
+        .map(|(state, count)| (state.as_str(), *count))
+        .collect();
+    assert_eq!(
+        by_state,
+        vec![("completed", 1), ("not_started", 1), ("running", 1)],
+        "states with no mailbox are left out"
+    );
+    let totals = &summary.pass_counters;
+    assert_eq!(
+        totals.get("items_planned"),
+        17,
+        "set values replace, not add"
+    );
+    assert_eq!(totals.get("units_done"), 2, "a repeated result counts once");
+    assert_eq!(
+        totals.get(counter::ITEMS_COPIED),
+        1,
+        "a repeated commit counts once"
+    );
+    assert_eq!(totals.get(counter::BYTES_COPIED), 100);
+    assert_eq!(summary.pass_open, 1, "bob is still running");
+    assert_eq!(summary.pass_ended_at, ann.ended_at);
+    let ids: Vec<MailboxId> = store
+        .active_mailboxes(&project.id)
+        .await
+        .expect("active")
+        .into_iter()
+        .map(|record| record.id)
+        .collect();
+    assert_eq!(
+        ids,
+        vec![bob.id.clone()],
+        "a completed mailbox leaves the active set"
+    );
+
+    let other = store
+        .project_summary(&project.id, Some(&PassId(new_id())))
+        .await
+        .expect("summary");
+    assert_eq!((other.pass_open, other.pass_ended_at), (0, None));
+    assert!(other.pass_counters.values.is_empty());
+    let without = store
+        .project_summary(&project.id, None)
+        .await
+        .expect("summary");
+    assert_eq!(without.mailboxes, 3);
+}
+
+/// One result with more errors than a Lua call can unpack at once is logged whole.
+async fn logs_thousands_of_errors_from_one_result(store: &dyn Store) {
+    let key = counter_key();
+    let unit = UnitId(new_id());
+    let errors: Vec<ItemErrorRecord> = (0..9_000)
+        .map(|n| item_error(&key.pass, &format!("item-{n}")))
+        .collect();
+    let applied = store
+        .apply_unit_result(&UnitOutcome {
+            counters: &key,
+            unit: &unit,
+            mailbox_deltas: &Counters::default(),
+            folder: "Inbox",
+            folder_deltas: &Counters::default(),
+            errors: &errors,
+        })
+        .await
+        .expect("apply");
+    assert!(applied);
+    let (_, total) = store
+        .errors(&key.project, &key.mailbox, 0, 1)
+        .await
+        .expect("errors");
+    assert_eq!(total, 9_000);
 }
 
 async fn rates_hand_out_spaced_turns(store: &dyn Store) {

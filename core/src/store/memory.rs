@@ -10,11 +10,12 @@ use tokio::time::Instant;
 use super::rate::{interval, take_turn};
 use super::window::Window;
 use super::{
-    Copied, CounterKey, MigratedCommit, Store, StoreError, UnitOutcome, WindowEntry, WindowSpend,
+    Copied, CounterKey, MigratedCommit, ProjectSummary, Store, StoreError, UnitOutcome,
+    WindowEntry, WindowSpend,
 };
 use crate::model::{
-    counter, Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord,
-    ProjectId, ProjectRecord, UnitId,
+    counter, Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, MailboxState, PassId,
+    PassRecord, ProjectId, ProjectRecord, UnitId,
 };
 
 #[derive(Debug, Default)]
@@ -117,6 +118,56 @@ impl Store for MemoryStore {
             .unwrap_or_default())
     }
 
+    async fn active_mailboxes(
+        &self,
+        project: &ProjectId,
+    ) -> Result<Vec<MailboxRecord>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .mailboxes
+            .get(project)
+            .into_iter()
+            .flatten()
+            .filter(|mailbox| {
+                mailbox.pass_id.is_some()
+                    && !mailbox.state.is_terminal()
+                    && mailbox.state != MailboxState::NotStarted
+            })
+            .cloned()
+            .collect())
+    }
+
+    /// Counted on the spot: the in-memory store serves one process, where a scan is cheap.
+    async fn project_summary(
+        &self,
+        project: &ProjectId,
+        pass: Option<&PassId>,
+    ) -> Result<ProjectSummary, StoreError> {
+        let state = self.lock();
+        let mut summary = ProjectSummary::default();
+        for mailbox in state.mailboxes.get(project).into_iter().flatten() {
+            summary.mailboxes += 1;
+            *summary
+                .by_state
+                .entry(mailbox.state.name().to_string())
+                .or_default() += 1;
+            if pass.is_some() && mailbox.pass_id.as_ref() == pass {
+                if !mailbox.state.is_terminal() {
+                    summary.pass_open += 1;
+                }
+                summary.pass_ended_at = summary.pass_ended_at.max(mailbox.ended_at);
+            }
+        }
+        if let Some(pass) = pass {
+            for (key, counters) in &state.counters {
+                if key.project == *project && key.pass == *pass {
+                    summary.pass_counters.merge(counters);
+                }
+            }
+        }
+        Ok(summary)
+    }
+
     async fn put_pass(&self, pass: &PassRecord) -> Result<(), StoreError> {
         let mut state = self.lock();
         let list = state.passes.entry(pass.project_id.clone()).or_default();
@@ -131,6 +182,32 @@ impl Store for MemoryStore {
         let mut passes = self.lock().passes.get(project).cloned().unwrap_or_default();
         passes.sort_by_key(|pass| pass.started_at);
         Ok(passes)
+    }
+
+    async fn pass_ids(&self, project: &ProjectId) -> Result<Vec<PassId>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .passes
+            .get(project)
+            .into_iter()
+            .flatten()
+            .map(|pass| pass.id.clone())
+            .collect())
+    }
+
+    async fn pass(
+        &self,
+        project: &ProjectId,
+        id: &PassId,
+    ) -> Result<Option<PassRecord>, StoreError> {
+        let state = self.lock();
+        Ok(state
+            .passes
+            .get(project)
+            .into_iter()
+            .flatten()
+            .find(|pass| pass.id == *id)
+            .cloned())
     }
 
     async fn add_counters(&self, key: &CounterKey, deltas: &Counters) -> Result<(), StoreError> {

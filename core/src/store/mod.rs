@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::model::{
     Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord, ProjectId,
@@ -122,6 +123,22 @@ pub enum WindowSpend {
     },
 }
 
+/// What a project's status shows, kept up to date as mailbox records and counters change, so
+/// reading it costs the same at ten mailboxes and at ten thousand.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectSummary {
+    /// Mailboxes of the project.
+    pub mailboxes: u64,
+    /// Mailboxes by state name (`MailboxState::name`); states no mailbox is in are left out.
+    pub by_state: BTreeMap<String, u64>,
+    /// The pass's counters, summed over its mailboxes.
+    pub pass_counters: Counters,
+    /// Mailboxes in the pass not yet in a final state.
+    pub pass_open: u64,
+    /// When the last of the pass's mailboxes to reach a final state did.
+    pub pass_ended_at: Option<DateTime<Utc>>,
+}
+
 /// The state store.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -142,11 +159,30 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<MailboxRecord>, StoreError>;
     /// Every mailbox of a project, in the order they were added.
     async fn mailboxes(&self, project: &ProjectId) -> Result<Vec<MailboxRecord>, StoreError>;
+    /// The mailboxes of a project that are in a pass and not yet final (queued or running),
+    /// in no particular order: what the coordinator's sweep visits.
+    async fn active_mailboxes(&self, project: &ProjectId)
+        -> Result<Vec<MailboxRecord>, StoreError>;
+    /// The project's mailbox counts, and the totals of `pass` (empty without one).
+    async fn project_summary(
+        &self,
+        project: &ProjectId,
+        pass: Option<&PassId>,
+    ) -> Result<ProjectSummary, StoreError>;
 
     /// Creates or replaces a pass.
     async fn put_pass(&self, pass: &PassRecord) -> Result<(), StoreError>;
     /// Every pass of a project, oldest first.
     async fn passes(&self, project: &ProjectId) -> Result<Vec<PassRecord>, StoreError>;
+    /// The ids of a project's passes, in no particular order (cheap: a pass record lists
+    /// every mailbox of the pass, its id does not).
+    async fn pass_ids(&self, project: &ProjectId) -> Result<Vec<PassId>, StoreError>;
+    /// One pass of a project.
+    async fn pass(
+        &self,
+        project: &ProjectId,
+        id: &PassId,
+    ) -> Result<Option<PassRecord>, StoreError>;
 
     /// Adds to a mailbox's counters for a pass (atomically per counter).
     async fn add_counters(&self, key: &CounterKey, deltas: &Counters) -> Result<(), StoreError>;

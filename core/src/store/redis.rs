@@ -31,8 +31,11 @@ use redis::aio::ConnectionManager;
 use redis::AsyncCommands;
 use serde::de::DeserializeOwned;
 
+use chrono::DateTime;
+
 use super::{
-    Copied, CounterKey, MigratedCommit, Store, StoreError, UnitOutcome, WindowEntry, WindowSpend,
+    Copied, CounterKey, MigratedCommit, ProjectSummary, Store, StoreError, UnitOutcome,
+    WindowEntry, WindowSpend,
 };
 use crate::model::{
     counter, Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord,
@@ -159,10 +162,15 @@ return table.concat(flags)
 "#;
 
 /// Adds new item keys to the migrated set, counting each new one. KEYS: migrated set, mailbox
-/// counters, unit-copied hash, the unit's pending set. ARGV: unit id, the counter names
+/// counters, unit-copied hash, the unit's pending set, the pass's counters (the mailbox's
+/// increments are added there too). ARGV: unit id, the counter names
 /// (items copied, bytes copied, class items prefix, class bytes prefix, addresses rewritten),
 /// then (key, class, bytes, addresses rewritten) for each item.
 const COMMIT_MIGRATED: &str = r#"
+local function count(name, value)
+  redis.call('HINCRBY', KEYS[2], name, value)
+  redis.call('HINCRBY', KEYS[5], name, value)
+end
 local blobs, changed = {}, {}
 local added, added_bytes = 0, 0
 for i = 7, #ARGV, 4 do
@@ -177,14 +185,14 @@ for i = 7, #ARGV, 4 do
     changed[bucket] = true
     added = added + 1
     added_bytes = added_bytes + bytes
-    redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-    redis.call('HINCRBY', KEYS[2], ARGV[4] .. class, 1)
+    count(ARGV[2], 1)
+    count(ARGV[4] .. class, 1)
     if bytes > 0 then
-      redis.call('HINCRBY', KEYS[2], ARGV[3], bytes)
-      redis.call('HINCRBY', KEYS[2], ARGV[5] .. class, bytes)
+      count(ARGV[3], bytes)
+      count(ARGV[5] .. class, bytes)
     end
     if rewritten > 0 then
-      redis.call('HINCRBY', KEYS[2], ARGV[6], rewritten)
+      count(ARGV[6], rewritten)
     end
   end
 end
@@ -200,8 +208,10 @@ return added
 "#;
 
 /// Claims a unit's result and, the first time only, applies it. KEYS: claimed set, mailbox
-/// counters, folder counters, error log. ARGV: unit id, the number of mailbox counters, the
-/// number of folder counters, (name, value) pairs of each, then error records.
+/// counters, folder counters, error log, the pass's counters (the mailbox's increments are
+/// added there too). ARGV: unit id, the number of mailbox counters, the number of folder
+/// counters, (name, value) pairs of each, then error records (appended in chunks: Lua's
+/// `unpack` fails on thousands of values at once).
 const APPLY_UNIT_RESULT: &str = r#"
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then
   return 0
@@ -210,16 +220,72 @@ local mailbox_counters, folder_counters = tonumber(ARGV[2]), tonumber(ARGV[3])
 local i = 4
 for _ = 1, mailbox_counters do
   redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1])
+  redis.call('HINCRBY', KEYS[5], ARGV[i], ARGV[i + 1])
   i = i + 2
 end
 for _ = 1, folder_counters do
   redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1])
   i = i + 2
 end
-if i <= #ARGV then
-  redis.call('RPUSH', KEYS[4], unpack(ARGV, i))
+while i <= #ARGV do
+  local last = math.min(i + 999, #ARGV)
+  redis.call('RPUSH', KEYS[4], unpack(ARGV, i, last))
+  i = last + 1
 end
 return 1
+"#;
+
+/// Sets counters of a mailbox to values, moving the pass's counters by the difference. KEYS:
+/// mailbox counters, pass counters. ARGV: (name, value) pairs.
+const SET_COUNTERS: &str = r#"
+for i = 1, #ARGV, 2 do
+  local old = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0') or 0
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  local delta = tonumber(ARGV[i + 1]) - old
+  if delta ~= 0 then
+    redis.call('HINCRBY', KEYS[2], ARGV[i], delta)
+  end
+end
+return 0
+"#;
+
+/// Writes a mailbox record and keeps what status reads without visiting every mailbox: the
+/// count of mailboxes by state, of each pass's mailboxes not yet final, the time the last one
+/// became final, and the set of mailboxes still in a pass. KEYS: records, order, states (id to
+/// `state|pass|final`), counts by state, open per pass, ended per pass, active set. ARGV: id,
+/// record JSON, state, pass ('' for none), final ('1' or '0'), ended at (20-digit nanoseconds,
+/// '' for none). Returns 1 if the record is new.
+const PUT_MAILBOX: &str = r#"
+local id, json, state, pass, final, ended = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local function bump(key, field, by)
+  if redis.call('HINCRBY', key, field, by) <= 0 then
+    redis.call('HDEL', key, field)
+  end
+end
+local now = state .. '|' .. pass .. '|' .. final
+local before = redis.call('HGET', KEYS[3], id)
+if before ~= now then
+  if before then
+    local old_state, old_pass, old_final = string.match(before, '^([^|]*)|([^|]*)|(.)$')
+    bump(KEYS[4], old_state, -1)
+    if old_pass ~= '' and old_final == '0' then bump(KEYS[5], old_pass, -1) end
+  end
+  bump(KEYS[4], state, 1)
+  if pass ~= '' and final == '0' then bump(KEYS[5], pass, 1) end
+  redis.call('HSET', KEYS[3], id, now)
+end
+if pass ~= '' and ended ~= '' then
+  local last = redis.call('HGET', KEYS[6], pass)
+  if not last or last < ended then redis.call('HSET', KEYS[6], pass, ended) end
+end
+if pass ~= '' and final == '0' and state ~= 'not_started' then
+  redis.call('SADD', KEYS[7], id)
+else
+  redis.call('SREM', KEYS[7], id)
+end
+local added = redis.call('HSET', KEYS[1], id, json)
+if added == 1 then redis.call('RPUSH', KEYS[2], id) end
+return added
 "#;
 
 /// Separates a folder path from a counter name in the folder counters hash.
@@ -236,6 +302,8 @@ struct Scripts {
     window_spend: redis::Script,
     window_adjust: redis::Script,
     rate_turn: redis::Script,
+    set_counters: redis::Script,
+    put_mailbox: redis::Script,
 }
 
 impl Scripts {
@@ -249,6 +317,8 @@ impl Scripts {
             window_spend: redis::Script::new(WINDOW_SPEND),
             window_adjust: redis::Script::new(WINDOW_ADJUST),
             rate_turn: redis::Script::new(RATE_TURN),
+            set_counters: redis::Script::new(SET_COUNTERS),
+            put_mailbox: redis::Script::new(PUT_MAILBOX),
         }
     }
 }
@@ -334,6 +404,11 @@ impl RedisStore {
         self.key(&["counters", &key.project.0, &key.mailbox.0, &key.pass.0])
     }
 
+    /// The counters of a pass, summed over its mailboxes as they grow.
+    fn pass_counter_key(&self, project: &ProjectId, pass: &PassId) -> String {
+        self.key(&["pass-counters", &project.0, &pass.0])
+    }
+
     fn folder_counter_key(&self, key: &CounterKey) -> String {
         self.key(&[
             "folder-counters",
@@ -379,24 +454,34 @@ impl Store for RedisStore {
     }
 
     async fn put_mailbox(&self, mailbox: &MailboxRecord) -> Result<(), StoreError> {
-        let records = self.key(&["mailboxes", &mailbox.project_id.0]);
-        let order = self.key(&["mailbox-order", &mailbox.project_id.0]);
-        let mut connection = self.connection();
-        let added: bool = connection
-            .hset_nx(&records, &mailbox.id.0, RedisStore::json(mailbox))
+        let project = &mailbox.project_id.0;
+        let ended = mailbox
+            .ended_at
+            .and_then(|at| at.timestamp_nanos_opt())
+            .map(|nanos| format!("{nanos:020}"))
+            .unwrap_or_default();
+        self.scripts
+            .put_mailbox
+            .key(self.key(&["mailboxes", project]))
+            .key(self.key(&["mailbox-order", project]))
+            .key(self.key(&["mailbox-states", project]))
+            .key(self.key(&["state-counts", project]))
+            .key(self.key(&["pass-open", project]))
+            .key(self.key(&["pass-ended", project]))
+            .key(self.key(&["active", project]))
+            .arg(&mailbox.id.0)
+            .arg(RedisStore::json(mailbox))
+            .arg(mailbox.state.name())
+            .arg(mailbox.pass_id.as_ref().map_or("", |pass| pass.0.as_str()))
+            .arg(if mailbox.state.is_terminal() {
+                "1"
+            } else {
+                "0"
+            })
+            .arg(ended)
+            .invoke_async::<u64>(&mut self.connection())
             .await
             .map_err(unavailable)?;
-        if added {
-            connection
-                .rpush::<_, _, ()>(&order, &mailbox.id.0)
-                .await
-                .map_err(unavailable)?;
-        } else {
-            connection
-                .hset::<_, _, _, ()>(&records, &mailbox.id.0, RedisStore::json(mailbox))
-                .await
-                .map_err(unavailable)?;
-        }
         Ok(())
     }
 
@@ -434,6 +519,90 @@ impl Store for RedisStore {
         Ok(mailboxes)
     }
 
+    async fn active_mailboxes(
+        &self,
+        project: &ProjectId,
+    ) -> Result<Vec<MailboxRecord>, StoreError> {
+        let key = self.key(&["mailboxes", &project.0]);
+        let mut connection = self.connection();
+        let ids: Vec<String> = connection
+            .smembers(self.key(&["active", &project.0]))
+            .await
+            .map_err(unavailable)?;
+        let mut mailboxes = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            let records: Vec<Option<String>> = redis::cmd("HMGET")
+                .arg(&key)
+                .arg(chunk)
+                .query_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            for json in records.into_iter().flatten() {
+                mailboxes.push(RedisStore::parse(&key, &json)?);
+            }
+        }
+        Ok(mailboxes)
+    }
+
+    async fn project_summary(
+        &self,
+        project: &ProjectId,
+        pass: Option<&PassId>,
+    ) -> Result<ProjectSummary, StoreError> {
+        let mut pipeline = redis::pipe();
+        pipeline
+            .hlen(self.key(&["mailboxes", &project.0]))
+            .hgetall(self.key(&["state-counts", &project.0]));
+        if let Some(pass) = pass {
+            pipeline
+                .hgetall(self.pass_counter_key(project, pass))
+                .hget(self.key(&["pass-open", &project.0]), &pass.0)
+                .hget(self.key(&["pass-ended", &project.0]), &pass.0);
+        }
+        let mut connection = self.connection();
+        let ended_key = self.key(&["pass-ended", &project.0]);
+        let (mailboxes, by_state, pass_counters, pass_open, ended) = if pass.is_some() {
+            let (mailboxes, by_state, counters, open, ended): (
+                u64,
+                BTreeMap<String, u64>,
+                BTreeMap<String, u64>,
+                Option<u64>,
+                Option<String>,
+            ) = pipeline
+                .query_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            (mailboxes, by_state, counters, open, ended)
+        } else {
+            let (mailboxes, by_state): (u64, BTreeMap<String, u64>) = pipeline
+                .query_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            (mailboxes, by_state, BTreeMap::new(), None, None)
+        };
+        let pass_ended_at = match ended {
+            None => None,
+            Some(nanos) => Some(DateTime::from_timestamp_nanos(nanos.parse().map_err(
+                |_| StoreError::Corrupt {
+                    key: ended_key,
+                    problem: format!("{nanos:?} is not a time"),
+                },
+            )?)),
+        };
+        Ok(ProjectSummary {
+            mailboxes,
+            by_state: by_state
+                .into_iter()
+                .filter(|(_, count)| *count > 0)
+                .collect(),
+            pass_counters: Counters {
+                values: pass_counters,
+            },
+            pass_open: pass_open.unwrap_or(0),
+            pass_ended_at,
+        })
+    }
+
     async fn put_pass(&self, pass: &PassRecord) -> Result<(), StoreError> {
         self.connection()
             .hset::<_, _, _, ()>(
@@ -456,14 +625,40 @@ impl Store for RedisStore {
         Ok(passes)
     }
 
+    async fn pass_ids(&self, project: &ProjectId) -> Result<Vec<PassId>, StoreError> {
+        let ids: Vec<String> = self
+            .connection()
+            .hkeys(self.key(&["passes", &project.0]))
+            .await
+            .map_err(unavailable)?;
+        Ok(ids.into_iter().map(PassId).collect())
+    }
+
+    async fn pass(
+        &self,
+        project: &ProjectId,
+        id: &PassId,
+    ) -> Result<Option<PassRecord>, StoreError> {
+        let key = self.key(&["passes", &project.0]);
+        let json: Option<String> = self
+            .connection()
+            .hget(&key, &id.0)
+            .await
+            .map_err(unavailable)?;
+        json.map(|json| RedisStore::parse(&key, &json)).transpose()
+    }
+
     async fn add_counters(&self, key: &CounterKey, deltas: &Counters) -> Result<(), StoreError> {
         if deltas.values.is_empty() {
             return Ok(());
         }
         let redis_key = self.counter_key(key);
+        let pass_key = self.pass_counter_key(&key.project, &key.pass);
         let mut pipeline = redis::pipe();
+        pipeline.atomic();
         for (name, value) in &deltas.values {
             pipeline.hincr(&redis_key, name, *value).ignore();
+            pipeline.hincr(&pass_key, name, *value).ignore();
         }
         pipeline
             .query_async::<()>(&mut self.connection())
@@ -475,15 +670,18 @@ impl Store for RedisStore {
         if values.values.is_empty() {
             return Ok(());
         }
-        let fields: Vec<(&str, u64)> = values
-            .values
-            .iter()
-            .map(|(name, value)| (name.as_str(), *value))
-            .collect();
-        self.connection()
-            .hset_multiple::<_, _, _, ()>(self.counter_key(key), &fields)
+        let mut script = self.scripts.set_counters.prepare_invoke();
+        script
+            .key(self.counter_key(key))
+            .key(self.pass_counter_key(&key.project, &key.pass));
+        for (name, value) in &values.values {
+            script.arg(name).arg(*value);
+        }
+        script
+            .invoke_async::<u64>(&mut self.connection())
             .await
-            .map_err(unavailable)
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     async fn counters(&self, key: &CounterKey) -> Result<Counters, StoreError> {
@@ -505,6 +703,7 @@ impl Store for RedisStore {
             .key(self.counter_key(key))
             .key(self.folder_counter_key(key))
             .key(self.key(&["errors", &key.project.0, &key.mailbox.0]))
+            .key(self.pass_counter_key(&key.project, &key.pass))
             .arg(&outcome.unit.0)
             .arg(outcome.mailbox_deltas.values.len())
             .arg(outcome.folder_deltas.values.len());
@@ -644,6 +843,7 @@ impl Store for RedisStore {
             .key(self.counter_key(key))
             .key(self.key(&["unit-copied", &key.pass.0]))
             .key(self.key(&["pending", &commit.unit.0]))
+            .key(self.pass_counter_key(&key.project, &key.pass))
             .arg(&commit.unit.0)
             .arg(counter::ITEMS_COPIED)
             .arg(counter::BYTES_COPIED)
