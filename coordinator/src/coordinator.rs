@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::Utc;
 use ferry_core::broker::Broker;
 use ferry_core::mail::MailApiFactory;
+use ferry_core::mapping::RecipientMapping;
 use ferry_core::model::{
     new_id, unit_queue, MailboxId, MailboxRecord, MailboxState, PassId, PassRecord, ProjectId,
     ProjectRecord, DEFAULT_NAMESPACE,
@@ -24,6 +25,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::CoordinatorError;
 use crate::requests::{NewPass, NewProject};
+
+/// How long a project's address mapping is used before it is built again (another process
+/// may have added mailboxes).
+const ADDRESSES_REFRESH: Duration = Duration::from_secs(30);
 
 /// How the coordinator runs.
 #[derive(Debug, Clone)]
@@ -70,6 +75,10 @@ pub struct Coordinator {
     /// Pass records read so far. A pass never changes once recorded, and its record lists
     /// every mailbox of the pass, so it is read once, not once per mailbox planned.
     passes: Mutex<HashMap<PassId, Arc<PassRecord>>>,
+    /// Each project's address mapping with its mailbox pairs, for permissions and rules: built
+    /// from every mailbox record, so kept rather than rebuilt per mailbox planned. Dropped when
+    /// this process adds mailboxes, and rebuilt after [`ADDRESSES_REFRESH`] anyway.
+    addresses: Mutex<HashMap<ProjectId, (Arc<RecipientMapping>, Instant)>>,
     leading: tokio::sync::watch::Sender<bool>,
 }
 
@@ -106,6 +115,7 @@ impl Coordinator {
             planning: Mutex::new(PlanningBook::default()),
             mailbox_locks: Mutex::new(HashMap::new()),
             passes: Mutex::new(HashMap::new()),
+            addresses: Mutex::new(HashMap::new()),
             leading: tokio::sync::watch::Sender::new(false),
         })
     }
@@ -251,6 +261,36 @@ impl Coordinator {
         pass
     }
 
+    /// The project's address mapping: its expressions and its mailbox pairs.
+    pub(crate) async fn project_addresses(
+        &self,
+        project: &ProjectRecord,
+    ) -> Result<Arc<RecipientMapping>, CoordinatorError> {
+        if let Some((mapping, built)) = self.cached_addresses().get(&project.id) {
+            if built.elapsed() < ADDRESSES_REFRESH {
+                return Ok(mapping.clone());
+            }
+        }
+        // Expressions were checked when the project was created; a record whose expressions
+        // no longer parse maps its mailboxes only.
+        let mapping = Arc::new(
+            RecipientMapping::parse(&project.options.recipient_mapping)
+                .unwrap_or_default()
+                .with_mailbox_records(&self.store.mailboxes(&project.id).await?),
+        );
+        self.cached_addresses()
+            .insert(project.id.clone(), (mapping.clone(), Instant::now()));
+        Ok(mapping)
+    }
+
+    fn cached_addresses(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<ProjectId, (Arc<RecipientMapping>, Instant)>> {
+        self.addresses
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Every project.
     pub async fn projects(&self) -> Result<Vec<ProjectRecord>, CoordinatorError> {
         Ok(self.store.projects().await?)
@@ -326,6 +366,7 @@ impl Coordinator {
             self.store.put_mailbox(&mailbox).await?;
             added.push(mailbox);
         }
+        self.cached_addresses().remove(project);
         Ok(added)
     }
 

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use ferry_core::mail::{MailError, ReceivedRange};
-use ferry_core::mapping::RecipientMapping;
+use ferry_core::mail::{MailError, ReceivedRange, RequestSizes};
 use ferry_core::model::{
     counter, Counters, ItemErrorRecord, MailboxId, MailboxRecord, MailboxState, PassId, PassKind,
     PassRecord, ProjectId, ProjectRecord, UnitId,
@@ -256,6 +255,7 @@ impl Coordinator {
         facts.add(counter::FOLDERS_TOTAL, plan.folders_total);
         facts.add(counter::FOLDERS_CREATED, plan.folders_created);
         facts.add(counter::PLANNING_ERRORS, plan.planning_errors);
+        facts.add(counter::MAILBOXES_PLANNED, 1);
         self.store.set_counters(&key, &facts).await?;
         {
             let _guard = self.lock_mailbox(mailbox_id).await;
@@ -377,13 +377,21 @@ impl Coordinator {
             .filter(|pair| pair.source.item_count > 0)
         {
             let folder = &pair.source.id;
+            // The listing's pages: as many as the folder's count needs paced before the call,
+            // and any more it turned out to hold, after it.
+            let per_page = source.capabilities().requests.listing;
+            let expected = RequestSizes::requests(per_page, pair.source.item_count as usize);
             let listed = source_lane
-                .call(Repeat::Safe, || {
+                .call_sending(expected, Repeat::Safe, || {
                     source.items(&mailbox.source_address, folder, scope)
                 })
                 .await;
             let items = match listed {
-                Ok(items) => items,
+                Ok(items) => {
+                    let pages = RequestSizes::requests(per_page, items.len());
+                    source_lane.take_turns(pages.saturating_sub(expected)).await;
+                    items
+                }
                 Err(problem) if problem.is_retryable() => {
                     return Err(PlanError::Later(problem.to_string()))
                 }
@@ -417,11 +425,7 @@ impl Coordinator {
             }
         }
 
-        // Expressions were checked when the project was created; a record whose expressions
-        // no longer parse maps its mailboxes only.
-        let addresses = RecipientMapping::parse(&project.options.recipient_mapping)
-            .unwrap_or_default()
-            .with_mailbox_records(&self.store.mailboxes(&project.id).await?);
+        let addresses = self.project_addresses(project).await?;
         let mut extras = ExtrasCopier {
             source: source.as_ref(),
             destination: destination.as_ref(),

@@ -152,6 +152,7 @@ impl Coordinator {
     async fn sweep_once(self: &Arc<Self>) -> Result<(), CoordinatorError> {
         for project in self.store.projects().await? {
             // Only mailboxes still in a pass: a finished project costs the sweep nothing.
+            let mut planned = Vec::new();
             for mailbox in self.store.active_mailboxes(&project.id).await? {
                 let Some(pass) = mailbox.pass_id.clone() else {
                     continue;
@@ -169,7 +170,16 @@ impl Coordinator {
                     mailbox: mailbox.id.clone(),
                     pass,
                 };
-                self.settle_mailbox(&key).await?;
+                planned.push((mailbox, key));
+            }
+            // Counters of all of them in a few round trips; only a mailbox whose state should
+            // move is settled (which reads it again under its lock).
+            let keys: Vec<CounterKey> = planned.iter().map(|(_, key)| key.clone()).collect();
+            let counters = self.store.counters_many(&keys).await?;
+            for ((mailbox, key), counters) in planned.iter().zip(&counters) {
+                if next_state(mailbox.state, mailbox.units_total, counters) != mailbox.state {
+                    self.settle_mailbox(key).await?;
+                }
             }
         }
         Ok(())

@@ -201,11 +201,36 @@ impl Coordinator {
         &self,
         project: &ProjectId,
     ) -> Result<Vec<v1::MailboxStatus>, CoordinatorError> {
-        let now = Utc::now();
-        let mut statuses = Vec::new();
-        for mailbox in self.mailboxes(project).await? {
-            let counters = self.mailbox_counters(&mailbox).await?;
-            statuses.push(mailbox_status(&mailbox, &counters, now));
+        self.project(project).await?;
+        self.mailbox_statuses(project, Utc::now()).await
+    }
+
+    /// Every mailbox's status, their counters read together.
+    async fn mailbox_statuses(
+        &self,
+        project: &ProjectId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<v1::MailboxStatus>, CoordinatorError> {
+        let mailboxes = self.store.mailboxes(project).await?;
+        let in_a_pass: Vec<CounterKey> = mailboxes
+            .iter()
+            .filter_map(|mailbox| {
+                Some(CounterKey {
+                    project: mailbox.project_id.clone(),
+                    mailbox: mailbox.id.clone(),
+                    pass: mailbox.pass_id.clone()?,
+                })
+            })
+            .collect();
+        let mut counters = self.store.counters_many(&in_a_pass).await?.into_iter();
+        let mut statuses = Vec::with_capacity(mailboxes.len());
+        for mailbox in &mailboxes {
+            let counters = if mailbox.pass_id.is_some() {
+                counters.next().unwrap_or_default()
+            } else {
+                Counters::default()
+            };
+            statuses.push(mailbox_status(mailbox, &counters, now));
         }
         Ok(statuses)
     }
@@ -227,10 +252,7 @@ impl Coordinator {
         let now = Utc::now();
         let mut statuses = Vec::new();
         if include_mailboxes {
-            for mailbox in self.store.mailboxes(project_id).await? {
-                let counters = self.mailbox_counters(&mailbox).await?;
-                statuses.push(mailbox_status(&mailbox, &counters, now));
-            }
+            statuses = self.mailbox_statuses(project_id, now).await?;
         }
         let total = summary.pass_counters;
         let complete = pass.is_some() && summary.pass_open == 0;

@@ -423,6 +423,17 @@ async fn summarises_projects_as_records_change(store: &dyn Store) {
         "a completed mailbox leaves the active set"
     );
 
+    let many = store
+        .counters_many(&[key(&bob), counter_key(), key(&ann)])
+        .await
+        .expect("counters of many");
+    assert_eq!(
+        many.iter()
+            .map(|counters| counters.get("items_planned"))
+            .collect::<Vec<_>>(),
+        vec![7, 0, 10],
+        "in the order asked, empty for a mailbox with none"
+    );
     let other = store
         .project_summary(&project.id, Some(&PassId(new_id())))
         .await
@@ -466,7 +477,7 @@ async fn rates_hand_out_spaced_turns(store: &dyn Store) {
     let rate = format!("conformance-{}", new_id());
     let mut waits = Vec::new();
     for _ in 0..6 {
-        waits.push(store.rate_turn(&rate, 20.0, 2).await.expect("turn"));
+        waits.push(store.rate_turn(&rate, 20.0, 2, 1).await.expect("turn"));
     }
     let ms = Duration::from_millis;
     assert!(
@@ -482,13 +493,13 @@ async fn rates_hand_out_spaced_turns(store: &dyn Store) {
         );
     }
     let other = store
-        .rate_turn(&format!("{rate}-other"), 20.0, 2)
+        .rate_turn(&format!("{rate}-other"), 20.0, 2, 1)
         .await
         .expect("turn");
     assert!(other < ms(5), "another rate is idle: {other:?}");
     // Once the rate has been idle for a while, a burst goes at once again.
     tokio::time::sleep(ms(350)).await;
-    let again = store.rate_turn(&rate, 20.0, 2).await.expect("turn");
+    let again = store.rate_turn(&rate, 20.0, 2, 1).await.expect("turn");
     assert!(again < ms(5), "idle again: {again:?}");
 }
 

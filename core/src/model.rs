@@ -536,6 +536,8 @@ pub mod counter {
     pub const UNITS_DONE: &str = "units_done";
     /// Units planned.
     pub const UNITS_TOTAL: &str = "units_total";
+    /// 1 once a mailbox is planned for the pass (summed, the mailboxes planned so far).
+    pub const MAILBOXES_PLANNED: &str = "mailboxes_planned";
     /// Units that could not be finished (their items are in the error log).
     pub const UNITS_FAILED: &str = "units_failed";
     /// Folders in scope.

@@ -120,17 +120,18 @@ impl Pacer {
         })
     }
 
-    /// Waits for a request's turn at `tenant`'s rate: from the store when the pacer shares
-    /// rates and the store answers, from this process's own limiter otherwise.
-    async fn wait_for_turn(
+    /// Waits for the turn of `turns` requests at `tenant`'s rate: from the store when the
+    /// pacer shares rates and the store answers, from this process's own limiter otherwise.
+    async fn wait_for_turns(
         &self,
         tenant: &str,
         requests_per_second: f64,
         limiter: &DefaultDirectRateLimiter,
+        turns: u32,
     ) {
         if let Some(store) = &self.store {
             let rate = effective_rate(requests_per_second);
-            match store.rate_turn(tenant, rate, burst(rate)).await {
+            match store.rate_turn(tenant, rate, burst(rate), turns).await {
                 Ok(wait) => {
                     if self.store_failing.swap(false, Ordering::Relaxed) {
                         tracing::info!("request rates are shared through the store again");
@@ -147,7 +148,9 @@ impl Pacer {
                 }
             }
         }
-        limiter.until_ready().await;
+        for _ in 0..turns.max(1) {
+            limiter.until_ready().await;
+        }
     }
 
     /// This process's own rate limiter of a tenant at `requests_per_second`.
@@ -320,6 +323,22 @@ impl Lane {
         tokio::time::sleep(duration).await;
     }
 
+    /// Takes `requests` more turns of the tenant's rate after a call that sent more requests
+    /// than it was paced for (a listing that turned out longer than expected), so the tenant's
+    /// rate holds over time.
+    pub async fn take_turns(&mut self, requests: u32) {
+        if requests > 0 {
+            self.pacer
+                .wait_for_turns(
+                    &self.tenant,
+                    self.requests_per_second,
+                    &self.limiter,
+                    requests,
+                )
+                .await;
+        }
+    }
+
     /// The tenant key and mailbox this lane calls.
     pub fn mailbox(&self) -> (&str, &str) {
         (&self.tenant, &self.mailbox)
@@ -330,8 +349,10 @@ impl Lane {
         self.policy.max_throttled
     }
 
-    /// Waits until the mailbox and tenant are not paused and the rate allows a request.
-    async fn ready(&mut self) {
+    /// Waits until the mailbox and tenant are not paused and the rate allows `requests`
+    /// requests. The turns are taken last, with the slot held, so none pass unused while the
+    /// lane waits for its slot.
+    async fn ready(&mut self, requests: u32) {
         loop {
             if let Some(until) = self.pacer.paused_until(&self.tenant, &self.mailbox) {
                 if let Some(slot) = &self.slot {
@@ -352,7 +373,12 @@ impl Lane {
                 }
             }
             self.pacer
-                .wait_for_turn(&self.tenant, self.requests_per_second, &self.limiter)
+                .wait_for_turns(
+                    &self.tenant,
+                    self.requests_per_second,
+                    &self.limiter,
+                    requests,
+                )
                 .await;
             return;
         }
@@ -360,16 +386,34 @@ impl Lane {
 
     /// Calls `call` until it succeeds, fails for good, or (for [`Repeat::OnlyIfThrottled`])
     /// fails in a way only the caller can sort out.
-    pub async fn call<T, F, Fut>(&mut self, repeat: Repeat, mut call: F) -> Result<T, MailError>
+    pub async fn call<T, F, Fut>(&mut self, repeat: Repeat, call: F) -> Result<T, MailError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, MailError>>,
     {
+        self.call_sending(1, repeat, call).await
+    }
+
+    /// [`Lane::call`] for a call that sends `requests` requests (a Graph upload sends one per
+    /// item): that many turns of the tenant's rate are taken before it (one before each retry).
+    pub async fn call_sending<T, F, Fut>(
+        &mut self,
+        requests: u32,
+        repeat: Repeat,
+        mut call: F,
+    ) -> Result<T, MailError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, MailError>>,
+    {
+        let mut requests = requests.max(1);
         let mut failures = 0u32;
         let mut unexplained_throttles = 0u32;
         let mut throttled_for = Duration::ZERO;
         loop {
-            self.ready().await;
+            self.ready(requests).await;
+            // A retry sends the call's first request again; the rest are taken as they come.
+            requests = 1;
             let error = match call().await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,

@@ -15,6 +15,9 @@ use ferry_auth::{parse_retry_after, Credentials, Secret, TokenProvider};
 /// Largest error or JSON object reply the client reads (items stream separately).
 const MAX_JSON_REPLY_BYTES: usize = 8 * 1024 * 1024;
 
+/// Items per page of a listing unless configured otherwise.
+pub const DEFAULT_PAGE_SIZE: u32 = 250;
+
 /// How to build a client.
 #[derive(Debug, Clone)]
 pub struct GraphConfig {
@@ -54,7 +57,7 @@ impl GraphConfig {
             connect_timeout: Duration::from_secs(15),
             read_timeout: Duration::from_secs(120),
             max_item_bytes: 200 * 1024 * 1024,
-            page_size: 250,
+            page_size: DEFAULT_PAGE_SIZE,
             user_agent: format!("Ferry/{}", env!("CARGO_PKG_VERSION")),
         }
     }

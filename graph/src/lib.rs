@@ -28,7 +28,7 @@ mod error;
 pub mod ops;
 mod types;
 
-pub use client::{GraphClient, GraphConfig};
+pub use client::{GraphClient, GraphConfig, DEFAULT_PAGE_SIZE};
 pub use error::{GraphError, ItemError};
 pub use ops::calendar::{CalendarPermission, CalendarRole, EmailAddress};
 pub use ops::export::{ExportStream, ExportedItem, MAX_EXPORT_IDS};

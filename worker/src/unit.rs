@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use ferry_core::mail::{
-    ExportData, FolderId, ItemId, ListedItem, MailApi, MailError, ThrottleScope,
+    ExportData, FolderId, ItemId, ListedItem, MailApi, MailError, RequestSizes, ThrottleScope,
 };
 use ferry_core::model::{
     ItemErrorRecord, ItemKey, MailboxId, PassId, ProjectId, ProjectRecord, UnitId,
@@ -133,12 +133,24 @@ impl UnitJob<'_> {
         let source = self.source.clone();
         let folder = FolderId::new(self.unit.source_folder_id.clone());
         let (mailbox, folder, range) = (&self.unit.source_address, &folder, unit_range(self.unit));
+        // The listing's pages: as many as the plan's count needs paced before the call, and any
+        // more the range turned out to hold, after it.
+        let per_page = source.capabilities().requests.listing;
+        let expected = RequestSizes::requests(per_page, self.unit.planned_items as usize);
         let listed = self
             .source_lane
-            .call(Repeat::Safe, || source.items(mailbox, folder, range))
+            .call_sending(expected, Repeat::Safe, || {
+                source.items(mailbox, folder, range)
+            })
             .await;
         let items = match listed {
-            Ok(items) => items,
+            Ok(items) => {
+                let pages = RequestSizes::requests(per_page, items.len());
+                self.source_lane
+                    .take_turns(pages.saturating_sub(expected))
+                    .await;
+                items
+            }
             Err(error) if error.is_retryable() => return Err(UnitStop::Retryable(error)),
             Err(error) => {
                 let mut result = UnitJob::failed_result(
@@ -278,6 +290,9 @@ impl UnitJob<'_> {
             .call(Repeat::Safe, || destination.stamped_items(mailbox, folder))
             .await
             .map_err(UnitStop::Retryable)?;
+        let pages =
+            RequestSizes::requests(destination.capabilities().requests.listing, present.len());
+        self.destination_lane.take_turns(pages - 1).await;
         let stamped: HashSet<ItemKey> = present.iter().filter_map(|item| item.stamp).collect();
         let found: Vec<(Candidate<'_>, u32)> = candidates
             .iter()
@@ -522,9 +537,10 @@ impl UnitJob<'_> {
             .iter()
             .map(|candidate| candidate.item.id.clone())
             .collect();
+        let requests = RequestSizes::requests(source.capabilities().requests.export, ids.len());
         let exported = self
             .source_lane
-            .call(Repeat::Safe, || async {
+            .call_sending(requests, Repeat::Safe, || async {
                 let mut stream = source.export(mailbox, &ids).await?;
                 let mut items = HashMap::with_capacity(ids.len());
                 while let Some((id, outcome)) = stream.next().await? {
@@ -563,9 +579,11 @@ impl UnitJob<'_> {
         let folder = FolderId::new(self.unit.destination_folder_id.clone());
         let (mailbox, folder) = (&self.unit.destination_address, &folder);
         let data: Vec<ExportData> = items.iter().map(|(_, data, _)| data.clone()).collect();
+        let requests =
+            RequestSizes::requests(destination.capabilities().requests.upload, data.len());
         let reply = self
             .destination_lane
-            .call(Repeat::OnlyIfThrottled, || {
+            .call_sending(requests, Repeat::OnlyIfThrottled, || {
                 destination.upload(mailbox, folder, &data)
             })
             .await;

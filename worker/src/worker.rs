@@ -307,7 +307,13 @@ impl Worker {
             .await
         {
             Ok(()) => {
-                tracing::debug!(unit = %unit.unit_id, why, "unit set aside");
+                if delivery.redelivered {
+                    // Worth seeing: a unit coming back from a crashed worker or a lost
+                    // connection, about to lose its redelivery mark by being republished.
+                    tracing::info!(unit = %unit.unit_id, why, redelivered = true, "unit set aside");
+                } else {
+                    tracing::debug!(unit = %unit.unit_id, why, "unit set aside");
+                }
                 if let Err(error) = delivery.ack().await {
                     // Both copies come back; the lease and the migrated set make the second a
                     // no-op.

@@ -124,6 +124,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             api: args.api,
             destination_api: None,
             sim_runtime: None,
+            planning_concurrency: None,
         },
         Services::embedded(),
     )

@@ -131,6 +131,7 @@ async fn run(args: Args, sim_runtime: tokio::runtime::Handle) -> anyhow::Result<
             api: args.api,
             destination_api: None,
             sim_runtime: Some(sim_runtime),
+            planning_concurrency: None,
         },
         services.clone(),
     )

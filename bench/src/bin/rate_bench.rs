@@ -156,6 +156,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             api: args.api,
             destination_api: None,
             sim_runtime: None,
+            planning_concurrency: None,
         },
         services,
     )
@@ -257,6 +258,29 @@ async fn run(args: Args) -> anyhow::Result<()> {
             show(peak_rate(&busy, Duration::from_secs(10))),
             peak_rate(&busy, Duration::from_secs(10))
                 .map_or(0.0, |peak| 100.0 * (peak - args.rate) / args.rate),
+        );
+    }
+    for name in ["source", "destination"] {
+        let Some(tenant) = environment.sim.state.directory.tenant(name) else {
+            continue;
+        };
+        let mut by_operation: BTreeMap<String, u64> = BTreeMap::new();
+        for mailbox in tenant.mailboxes() {
+            for (counter, count) in mailbox.counters.snapshot() {
+                if let Some(operation) = counter.strip_prefix("requests.") {
+                    if operation != "graph" {
+                        *by_operation.entry(operation.to_string()).or_default() += count;
+                    }
+                }
+            }
+        }
+        println!(
+            "- {name} requests by operation: {}",
+            by_operation
+                .iter()
+                .map(|(operation, count)| format!("{operation} {count}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if finished {

@@ -48,6 +48,8 @@ pub struct EnvironmentOptions {
     /// A runtime of its own for the simulator (so a benchmark can tell its CPU from Ferry's);
     /// by default it runs on the caller's.
     pub sim_runtime: Option<tokio::runtime::Handle>,
+    /// Mailboxes the coordinator plans at once (`None`: its default).
+    pub planning_concurrency: Option<usize>,
 }
 
 /// A running environment.
@@ -105,9 +107,13 @@ impl Environment {
             None => starting.await,
         }
         .context("starting the simulator")?;
+        let defaults = CoordinatorConfig::default();
         let config = CoordinatorConfig {
             namespace: options.namespace.clone(),
-            ..CoordinatorConfig::default()
+            planning_concurrency: options
+                .planning_concurrency
+                .unwrap_or(defaults.planning_concurrency),
+            ..defaults
         };
         let coordinator = Coordinator::new(
             config,

@@ -120,6 +120,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<bool> {
         api: args.api,
         destination_api: None,
         sim_runtime: None,
+        planning_concurrency: None,
     };
     eprintln!(
         "Seeding {} mailboxes and starting the simulator, the coordinator and {} workers on {}…",

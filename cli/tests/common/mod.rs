@@ -85,6 +85,7 @@ pub fn options(sim: SimConfig, workers: usize, namespace: &str) -> EnvironmentOp
         api: ferry_core::model::MailProtocol::Ews,
         destination_api: None,
         sim_runtime: None,
+        planning_concurrency: None,
     }
 }
 

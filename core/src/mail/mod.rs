@@ -46,6 +46,32 @@ pub struct Capabilities {
     pub inbox_rules: bool,
     /// Looking up a legacyExchangeDN or X500 address in the directory.
     pub resolve_exchange_addresses: bool,
+    /// How many requests the calls that can send several make.
+    pub requests: RequestSizes,
+}
+
+/// Items one request of each kind carries, for calls that send a request per so many items;
+/// 0 means the call is one request whatever its size. Pacing takes one turn of the tenant's
+/// request rate per request, so these must match what the adapter sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestSizes {
+    /// Items per page of a listing (`items`, `stamped_items`).
+    pub listing: u32,
+    /// Items per export request.
+    pub export: u32,
+    /// Items per upload request.
+    pub upload: u32,
+}
+
+impl RequestSizes {
+    /// The requests a call over `items` items sends, `per` items a request (at least one).
+    pub fn requests(per: u32, items: usize) -> u32 {
+        if per == 0 {
+            1
+        } else {
+            (items.div_ceil(per as usize)).clamp(1, u32::MAX as usize) as u32
+        }
+    }
 }
 
 impl Capabilities {
@@ -56,6 +82,13 @@ impl Capabilities {
         other_calendar_permissions: true,
         inbox_rules: true,
         resolve_exchange_addresses: true,
+        // EWS: FindItem pages of 1000 (`ews/src/ops/items.rs`); one ExportItems and one
+        // UploadItems per batch.
+        requests: RequestSizes {
+            listing: 1000,
+            export: 0,
+            upload: 0,
+        },
     };
 
     /// Whether permissions of `folder` can be read and written.

@@ -232,6 +232,14 @@ impl Store for MemoryStore {
         Ok(self.lock().counters.get(key).cloned().unwrap_or_default())
     }
 
+    async fn counters_many(&self, keys: &[CounterKey]) -> Result<Vec<Counters>, StoreError> {
+        let state = self.lock();
+        Ok(keys
+            .iter()
+            .map(|key| state.counters.get(key).cloned().unwrap_or_default())
+            .collect())
+    }
+
     async fn apply_unit_result(&self, outcome: &UnitOutcome<'_>) -> Result<bool, StoreError> {
         let mut state = self.lock();
         let claim = (outcome.counters.pass.clone(), outcome.unit.clone());
@@ -549,11 +557,12 @@ impl Store for MemoryStore {
         rate: &str,
         per_second: f64,
         burst: u32,
+        turns: u32,
     ) -> Result<Duration, StoreError> {
         let now = self.clock();
         let mut state = self.lock();
         let theoretical = state.rates.get(rate).copied();
-        let (wait, next) = take_turn(theoretical, now, interval(per_second), burst);
+        let (wait, next) = take_turn(theoretical, now, interval(per_second), burst, turns);
         state.rates.insert(rate.to_string(), next);
         Ok(wait)
     }

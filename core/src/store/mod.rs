@@ -191,6 +191,9 @@ pub trait Store: Send + Sync + 'static {
     async fn set_counters(&self, key: &CounterKey, values: &Counters) -> Result<(), StoreError>;
     /// A mailbox's counters for a pass.
     async fn counters(&self, key: &CounterKey) -> Result<Counters, StoreError>;
+    /// The counters of many mailboxes, in the order of `keys`, read together (in Redis, one
+    /// round trip per thousand).
+    async fn counters_many(&self, keys: &[CounterKey]) -> Result<Vec<Counters>, StoreError>;
 
     /// Applies a unit's result exactly once: the first call for a unit of a pass adds the
     /// counters and appends the errors, atomically, and returns `true`; later calls (a result
@@ -301,14 +304,15 @@ pub trait Store: Send + Sync + 'static {
         amount: u64,
     ) -> Result<WindowEntry, StoreError>;
 
-    /// Takes the next turn of the request rate `rate`: at most `per_second` turns a second
-    /// over every process sharing the store, bursts of up to `burst`, on the store's clock.
-    /// A turn is never refused; the reply is how long the caller waits before it, and turns
-    /// come in the order they are asked for.
+    /// Takes the next `turns` turns of the request rate `rate`: at most `per_second` turns a
+    /// second over every process sharing the store, bursts of up to `burst`, on the store's
+    /// clock. A turn is never refused; the reply is how long the caller waits before it, and
+    /// turns come in the order they are asked for.
     async fn rate_turn(
         &self,
         rate: &str,
         per_second: f64,
         burst: u32,
+        turns: u32,
     ) -> Result<Duration, StoreError>;
 }

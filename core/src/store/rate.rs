@@ -15,19 +15,21 @@ pub fn interval(per_second: f64) -> Duration {
     }
 }
 
-/// Takes the next turn. `theoretical` is when the rate would next be idle (its "theoretical
-/// arrival time"; `None` or the past when it is idle now). Returns the wait before the turn
-/// and the new theoretical arrival time to keep.
+/// Takes the next `turns` turns together (a call that sends several requests). `theoretical`
+/// is when the rate would next be idle (its "theoretical arrival time"; `None` or the past when
+/// it is idle now). Returns the wait before the first turn and the new theoretical arrival
+/// time to keep: the turns after the first push later callers back.
 pub fn take_turn(
     theoretical: Option<Duration>,
     now: Duration,
     interval: Duration,
     burst: u32,
+    turns: u32,
 ) -> (Duration, Duration) {
     let busy_until = theoretical.unwrap_or(now).max(now);
     let tolerance = interval.saturating_mul(burst.max(1) - 1);
     let wait = busy_until.saturating_sub(tolerance).saturating_sub(now);
-    (wait, busy_until + interval)
+    (wait, busy_until + interval.saturating_mul(turns.max(1)))
 }
 
 #[cfg(test)]
@@ -43,7 +45,7 @@ mod tests {
         let mut theoretical = None;
         let mut waits = Vec::new();
         for _ in 0..5 {
-            let (wait, next) = take_turn(theoretical, Duration::ZERO, interval, 3);
+            let (wait, next) = take_turn(theoretical, Duration::ZERO, interval, 3, 1);
             waits.push(wait);
             theoretical = Some(next);
         }
@@ -62,16 +64,24 @@ mod tests {
     #[test]
     fn an_idle_rate_does_not_bank_more_than_its_burst() {
         let interval = interval(10.0);
-        let (_, theoretical) = take_turn(None, Duration::ZERO, interval, 2);
+        let (_, theoretical) = take_turn(None, Duration::ZERO, interval, 2, 1);
         // Ten seconds later the rate has been idle for long: two turns at once, then spacing.
         let now = Duration::from_secs(10);
-        let (first, theoretical) = take_turn(Some(theoretical), now, interval, 2);
-        let (second, theoretical) = take_turn(Some(theoretical), now, interval, 2);
-        let (third, _) = take_turn(Some(theoretical), now, interval, 2);
+        let (first, theoretical) = take_turn(Some(theoretical), now, interval, 2, 1);
+        let (second, theoretical) = take_turn(Some(theoretical), now, interval, 2, 1);
+        let (third, _) = take_turn(Some(theoretical), now, interval, 2, 1);
         assert_eq!(
             (first, second, third),
             (Duration::ZERO, Duration::ZERO, 100 * MS)
         );
+    }
+
+    #[test]
+    fn several_turns_at_once_push_the_next_caller_back() {
+        let interval = interval(10.0);
+        let (first, theoretical) = take_turn(None, Duration::ZERO, interval, 1, 5);
+        let (next, _) = take_turn(Some(theoretical), Duration::ZERO, interval, 1, 1);
+        assert_eq!((first, next), (Duration::ZERO, 500 * MS));
     }
 
     #[test]

@@ -105,17 +105,18 @@ end
 return 0
 "#;
 
-/// Takes a turn of a request rate (`rate::take_turn`, in microseconds on Redis's clock). ARGV:
-/// the interval, the burst. The key expires once the rate is idle again. Returns the wait.
+/// Takes turns of a request rate (`rate::take_turn`, in microseconds on Redis's clock). ARGV:
+/// the interval, the burst, the turns. The key expires once the rate is idle again. Returns
+/// the wait.
 const RATE_TURN: &str = r#"
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local interval, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local interval, burst, turns = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local busy_until = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 if busy_until < now then busy_until = now end
 local wait = busy_until - (burst - 1) * interval - now
 if wait < 0 then wait = 0 end
-local next = busy_until + interval
+local next = busy_until + interval * turns
 redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.floor((next - now) / 1000) + 1000)
 return wait
 "#;
@@ -695,6 +696,23 @@ impl Store for RedisStore {
         })
     }
 
+    async fn counters_many(&self, keys: &[CounterKey]) -> Result<Vec<Counters>, StoreError> {
+        let mut all = Vec::with_capacity(keys.len());
+        let mut connection = self.connection();
+        for chunk in keys.chunks(1000) {
+            let mut pipeline = redis::pipe();
+            for key in chunk {
+                pipeline.hgetall(self.counter_key(key));
+            }
+            let values: Vec<BTreeMap<String, u64>> = pipeline
+                .query_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            all.extend(values.into_iter().map(|values| Counters { values }));
+        }
+        Ok(all)
+    }
+
     async fn apply_unit_result(&self, outcome: &UnitOutcome<'_>) -> Result<bool, StoreError> {
         let key = outcome.counters;
         let mut script = self.scripts.apply_unit_result.prepare_invoke();
@@ -1061,6 +1079,7 @@ impl Store for RedisStore {
         rate: &str,
         per_second: f64,
         burst: u32,
+        turns: u32,
     ) -> Result<Duration, StoreError> {
         let interval = super::rate::interval(per_second).as_micros().max(1) as u64;
         let wait: u64 = self
@@ -1069,6 +1088,7 @@ impl Store for RedisStore {
             .key(self.key(&["rate", rate]))
             .arg(interval)
             .arg(burst.max(1))
+            .arg(turns.max(1))
             .invoke_async(&mut self.connection())
             .await
             .map_err(unavailable)?;

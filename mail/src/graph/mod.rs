@@ -27,11 +27,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use ferry_core::mail::{
     Capabilities, DestinationItem, ExportData, ExportedItems, FolderId, FolderPermissions,
-    InboxRule, ItemId, ListedItem, MailApi, MailError, MailFolder, ReceivedRange, RuleFolder,
-    RuleValue, WELL_KNOWN_FOLDERS,
+    InboxRule, ItemId, ListedItem, MailApi, MailError, MailFolder, ReceivedRange, RequestSizes,
+    RuleFolder, RuleValue, WELL_KNOWN_FOLDERS,
 };
 use ferry_core::model::{ApiSettings, EndpointConfig, ItemKey, STAMP_PROPERTY_NAME};
-use ferry_graph::{GraphClient, GraphConfig, Item, MailboxId};
+use ferry_graph::{GraphClient, GraphConfig, Item, MailboxId, MAX_EXPORT_IDS};
 
 pub use convert::{error as mail_error, NotFound};
 
@@ -56,6 +56,13 @@ pub const GRAPH_CAPABILITIES: Capabilities = Capabilities {
     other_calendar_permissions: false,
     inbox_rules: true,
     resolve_exchange_addresses: false,
+    // Pages of the client's default page size, `exportItems` of at most 20 ids, and one
+    // import request per item.
+    requests: RequestSizes {
+        listing: ferry_graph::DEFAULT_PAGE_SIZE,
+        export: MAX_EXPORT_IDS as u32,
+        upload: 1,
+    },
 };
 
 /// The mail API of one tenant over Microsoft Graph.
