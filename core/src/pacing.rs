@@ -395,7 +395,8 @@ impl Lane {
     }
 
     /// [`Lane::call`] for a call that sends `requests` requests (a Graph upload sends one per
-    /// item): that many turns of the tenant's rate are taken before it (one before each retry).
+    /// item): that many turns of the tenant's rate are taken before it, and again before each
+    /// retry.
     pub async fn call_sending<T, F, Fut>(
         &mut self,
         requests: u32,
@@ -406,14 +407,13 @@ impl Lane {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, MailError>>,
     {
-        let mut requests = requests.max(1);
+        let requests = requests.max(1);
         let mut failures = 0u32;
         let mut unexplained_throttles = 0u32;
         let mut throttled_for = Duration::ZERO;
         loop {
+            // A retry sends the whole call again: a Graph upload repeats every item's request.
             self.ready(requests).await;
-            // A retry sends the call's first request again; the rest are taken as they come.
-            requests = 1;
             let error = match call().await {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
