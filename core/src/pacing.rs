@@ -323,9 +323,9 @@ impl Lane {
         tokio::time::sleep(duration).await;
     }
 
-    /// Takes `requests` more turns of the tenant's rate after a call that sent more requests
-    /// than it was paced for (a listing that turned out longer than expected), so the tenant's
-    /// rate holds over time.
+    /// Takes `requests` turns of the tenant's rate: before a call (from [`Lane::call`]), or
+    /// after one that sent more requests than it was paced for (a listing that turned out
+    /// longer than expected), so the tenant's rate holds over time.
     pub async fn take_turns(&mut self, requests: u32) {
         if requests > 0 {
             self.pacer
@@ -372,14 +372,7 @@ impl Lane {
                     continue;
                 }
             }
-            self.pacer
-                .wait_for_turns(
-                    &self.tenant,
-                    self.requests_per_second,
-                    &self.limiter,
-                    requests,
-                )
-                .await;
+            self.take_turns(requests).await;
             return;
         }
     }
