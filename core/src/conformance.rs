@@ -266,6 +266,7 @@ pub async fn store_suite(store: &dyn Store) {
     keeps_plans_and_published_units(store).await;
     pages_the_error_log(store).await;
     leases_exclude_other_holders(store).await;
+    slots_admit_at_most_their_limit(store).await;
     windows_are_shared_and_free_up(store).await;
     rates_hand_out_spaced_turns(store).await;
     summarises_projects_as_records_change(store).await;
@@ -961,6 +962,45 @@ async fn leases_exclude_other_holders(store: &dyn Store) {
     assert!(
         store.try_lease(&name, "one", ttl).await.expect("lease"),
         "an expired lease is free"
+    );
+}
+
+async fn slots_admit_at_most_their_limit(store: &dyn Store) {
+    let slots = format!("conformance-{}", new_id());
+    let ttl = Duration::from_millis(400);
+    let take = |holder: &'static str| store.try_slot(&slots, holder, 2, ttl);
+    assert!(take("one").await.expect("slot"), "a free place is taken");
+    assert!(take("two").await.expect("slot"), "a second place is taken");
+    assert!(
+        !take("three").await.expect("slot"),
+        "a third holder is refused"
+    );
+    assert!(take("one").await.expect("slot"), "a holder renews");
+    assert!(
+        store
+            .try_slot(&format!("{slots}-other"), "three", 2, ttl)
+            .await
+            .expect("slot"),
+        "other slots are free"
+    );
+    store.release_slot(&slots, "three").await.expect("release");
+    assert!(
+        !take("three").await.expect("slot"),
+        "releasing a place one does not have frees nothing"
+    );
+    store.release_slot(&slots, "two").await.expect("release");
+    assert!(
+        take("three").await.expect("slot"),
+        "a released place is free"
+    );
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert!(take("one").await.expect("slot"), "renewed");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    // "three" was not renewed within its time to live, "one" was.
+    assert!(take("two").await.expect("slot"), "an expired place is free");
+    assert!(
+        !take("four").await.expect("slot"),
+        "a renewed place is still held"
     );
 }
 

@@ -6,8 +6,9 @@
 //! - [`unit`] copies one unit and explains how duplicates are prevented;
 //! - [`batch`] bounds export/upload batches by count and bytes, and [`byte_budget`] the bytes
 //!   all of a worker's units hold at once;
-//! - [`import_pacing`] paces uploads to each destination mailbox's import window, shared by
-//!   every worker through the store;
+//! - [`import_pacing`] paces uploads to each destination mailbox's import window, and
+//!   [`mailbox_places`] keeps each mailbox's running units within Exchange's concurrency
+//!   limit, both shared by every worker through the store;
 //! - [`outbound`] prepares each exported item for upload: the stamp written into its stream,
 //!   its addresses mapped.
 
@@ -15,6 +16,7 @@ pub mod batch;
 pub mod byte_budget;
 pub mod config;
 pub mod import_pacing;
+pub mod mailbox_places;
 pub mod outbound;
 pub mod recipients;
 pub mod unit;

@@ -7,14 +7,16 @@
 //! A worker holds more units than it has slots (`prefetch`), runs at most `units_per_mailbox`
 //! of one destination mailbox, and sets further ones aside (republished with a delay, then
 //! acknowledged), so its slots serve every mailbox whose import window has room rather than a
-//! few paused ones.
+//! few paused ones. Over all workers, a unit runs only with a place at its source and its
+//! destination mailbox ([`crate::mailbox_places`]), so no mailbox has more units running than
+//! Exchange serves requests at once; a unit that finds no place is set aside the same way.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ferry_core::broker::{Broker, Delivery};
-use ferry_core::mail::MailApiFactory;
+use ferry_core::mail::{MailApi, MailApiFactory};
 use ferry_core::model::{new_id, result_queue, unit_queue, ProjectId, ProjectRecord, UnitId};
 use ferry_core::pacing::{Lane, Pacer, Slot};
 use ferry_core::store::Store;
@@ -27,6 +29,7 @@ use tokio_util::sync::CancellationToken;
 use crate::byte_budget::ByteBudget;
 use crate::config::WorkerConfig;
 use crate::import_pacing::ImportPacing;
+use crate::mailbox_places::{MailboxPlaces, MailboxSlots};
 use crate::recipients::AddressBooks;
 use crate::unit::{UnitJob, UnitStop};
 
@@ -64,6 +67,22 @@ enum Outcome {
     Again,
     /// Set the unit aside for a while (its mailbox cannot take it now); not an attempt.
     SetAside(&'static str),
+}
+
+/// Where an attempt holding mailbox places got to: its outcome, or a retry after a back-off
+/// (taken once the places are given back).
+enum Step {
+    Done(Outcome),
+    Later { why: String, attempt: u64 },
+}
+
+impl Step {
+    fn later(why: impl std::fmt::Display, attempt: u64) -> Step {
+        Step::Later {
+            why: why.to_string(),
+            attempt,
+        }
+    }
 }
 
 /// A unit counted as running for its destination mailbox until dropped.
@@ -243,7 +262,7 @@ impl Worker {
                     lost.clone(),
                 ));
                 let outcome = tokio::select! {
-                    outcome = self.attempt(unit, redelivered) => outcome,
+                    outcome = self.attempt(unit, redelivered, holder) => outcome,
                     _ = lost.cancelled() => {
                         tracing::warn!(unit = %unit.unit_id, "lost the unit's lease; leaving it to its new holder");
                         Outcome::Again
@@ -373,8 +392,7 @@ impl Worker {
     }
 
     /// One attempt at a unit, holding its lease.
-    async fn attempt(&self, unit: &WorkUnit, redelivered: bool) -> Outcome {
-        let unit_id = UnitId(unit.unit_id.clone());
+    async fn attempt(&self, unit: &WorkUnit, redelivered: bool, holder: &str) -> Outcome {
         let project = match self
             .store
             .project(&ProjectId(unit.project_id.clone()))
@@ -396,20 +414,6 @@ impl Worker {
             Ok(running) => running,
             Err(why) => return Outcome::SetAside(why),
         };
-        let attempt = match self.store.unit_attempt(&unit_id).await {
-            Ok(attempt) => attempt,
-            Err(error) => return self.later(unit, &error.to_string(), 1).await,
-        };
-        if attempt > self.config.max_unit_attempts {
-            let message = format!("gave up after {} attempts", self.config.max_unit_attempts);
-            tracing::error!(unit = %unit.unit_id, "{message}");
-            return Outcome::Finished(Box::new(UnitJob::failed_result(
-                unit,
-                &self.config.name,
-                "unit_attempts_exhausted",
-                &message,
-            )));
-        }
         let (source, destination) = match (
             self.mail.connect(&project.source),
             self.mail.connect(&project.destination),
@@ -425,20 +429,86 @@ impl Worker {
                 return Outcome::Finished(Box::new(result));
             }
         };
+        let slot = Slot::acquire(self.slots.clone()).await;
+        // Taken with the worker's slot held, so only units about to call hold mailbox places;
+        // before the attempt is counted, since a unit set aside has not been tried.
+        let mailbox_slots = vec![
+            MailboxSlots::of(
+                &project.source.tenant_key(),
+                &unit.source_address,
+                &source.capabilities(),
+            ),
+            MailboxSlots::of(
+                &project.destination.tenant_key(),
+                &unit.destination_address,
+                &destination.capabilities(),
+            ),
+        ];
+        let places = match MailboxPlaces::take(
+            self.store.clone(),
+            holder,
+            mailbox_slots,
+            self.config.lease_ttl,
+        )
+        .await
+        {
+            Ok(Some(places)) => places,
+            Ok(None) => {
+                return Outcome::SetAside("mailbox runs its limit of units over all workers")
+            }
+            Err(error) => {
+                drop(slot);
+                return self.later(unit, &error.to_string(), 1).await;
+            }
+        };
+        let step = self
+            .attempt_in_place(unit, redelivered, &project, (source, destination), slot)
+            .await;
+        // Given back before a retry's back-off, so the mailboxes serve other units meanwhile.
+        places.release().await;
+        match step {
+            Step::Done(outcome) => outcome,
+            Step::Later { why, attempt } => self.later(unit, &why, attempt).await,
+        }
+    }
+
+    /// The attempt proper, holding the worker's slot and the unit's mailbox places.
+    async fn attempt_in_place(
+        &self,
+        unit: &WorkUnit,
+        redelivered: bool,
+        project: &ProjectRecord,
+        (source, destination): (Arc<dyn MailApi>, Arc<dyn MailApi>),
+        slot: Slot,
+    ) -> Step {
+        let unit_id = UnitId(unit.unit_id.clone());
+        let attempt = match self.store.unit_attempt(&unit_id).await {
+            Ok(attempt) => attempt,
+            Err(error) => return Step::later(error, 1),
+        };
+        if attempt > self.config.max_unit_attempts {
+            let message = format!("gave up after {} attempts", self.config.max_unit_attempts);
+            tracing::error!(unit = %unit.unit_id, "{message}");
+            return Step::Done(Outcome::Finished(Box::new(UnitJob::failed_result(
+                unit,
+                &self.config.name,
+                "unit_attempts_exhausted",
+                &message,
+            ))));
+        }
         let addresses = match self
             .address_books
-            .for_project(self.store.as_ref(), &project)
+            .for_project(self.store.as_ref(), project)
             .await
         {
             Ok(addresses) => addresses,
-            Err(error) => return self.later(unit, &error.to_string(), attempt).await,
+            Err(error) => return Step::later(error, attempt),
         };
         tracing::info!(unit = %unit.unit_id, mailbox = %unit.source_address, folder = %unit.folder_path, attempt, redelivered, "unit started");
-        let slot = Slot::acquire(self.slots.clone()).await;
-        let (mut source_lane, mut destination_lane) = self.lanes(&project, unit, slot);
+        let (mut source_lane, mut destination_lane) = self.lanes(project, unit, slot);
         let job = UnitJob {
             unit,
-            project: &project,
+            project,
             store: self.store.as_ref(),
             source,
             destination,
@@ -460,10 +530,10 @@ impl Worker {
                     errors = result.errors.len(),
                     "unit finished"
                 );
-                Outcome::Finished(Box::new(result))
+                Step::Done(Outcome::Finished(Box::new(result)))
             }
-            Err(UnitStop::Retryable(error)) => self.later(unit, &error.to_string(), attempt).await,
-            Err(UnitStop::Store(error)) => self.later(unit, &error.to_string(), attempt).await,
+            Err(UnitStop::Retryable(error)) => Step::later(error, attempt),
+            Err(UnitStop::Store(error)) => Step::later(error, attempt),
         }
     }
 

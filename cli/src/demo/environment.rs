@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use ferry_coordinator::requests::{new_project, NewPass};
-use ferry_coordinator::{grpc, Coordinator, CoordinatorConfig};
+use ferry_coordinator::{grpc, Coordinator, CoordinatorConfig, CoordinatorError};
 use ferry_core::mapping::RecipientMapping;
 use ferry_core::model::{MailboxId, MailboxRecord, PassKind, ProjectId};
 use ferry_mail::ProtocolFactory;
@@ -24,6 +24,9 @@ use crate::progress::ProgressView;
 use crate::project_file::request_from_sim_over;
 use crate::services::Services;
 use crate::verify::{verify, MailboxToVerify, Verification};
+
+/// How long status reads may keep failing before following a pass gives up.
+const STATUS_OUTAGE_LIMIT: Duration = Duration::from_secs(60);
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -262,8 +265,26 @@ impl Environment {
         view: &mut ProgressView,
     ) -> anyhow::Result<v1::ProjectStatus> {
         let mut last_line = tokio::time::Instant::now();
+        let mut failing_since = None;
         loop {
-            let status = self.coordinator.get_project_status(project, true).await?;
+            let status = match self.coordinator.get_project_status(project, true).await {
+                Ok(status) => {
+                    failing_since = None;
+                    status
+                }
+                // A status read is only a look: a store or broker that is slow or briefly
+                // gone delays the next look, it does not end a pass that is still running.
+                Err(error @ (CoordinatorError::Store(_) | CoordinatorError::Broker(_))) => {
+                    let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
+                    if since.elapsed() >= STATUS_OUTAGE_LIMIT {
+                        return Err(error.into());
+                    }
+                    tracing::warn!(%error, "status unavailable; looking again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+                Err(error) => return Err(error.into()),
+            };
             view.update(&status);
             if !view.is_visible() && last_line.elapsed() >= Duration::from_secs(5) {
                 last_line = tokio::time::Instant::now();

@@ -48,7 +48,15 @@ pub struct Capabilities {
     pub resolve_exchange_addresses: bool,
     /// How many requests the calls that can send several make.
     pub requests: RequestSizes,
+    /// Requests one application may have in flight at one mailbox: Exchange's limit for the
+    /// protocol. Workers share it through the store, a unit holding a place at its source
+    /// and its destination mailbox while it runs (a unit makes one call at a time to each).
+    pub mailbox_concurrency: u32,
 }
+
+/// Exchange Online's concurrent EWS connections per mailbox (`EWSMaxConcurrency`), charged to
+/// the target mailbox under impersonation.
+pub const EWS_MAILBOX_CONCURRENCY: u32 = 27;
 
 /// Items one request of each kind carries, for calls that send a request per so many items;
 /// 0 means the call is one request whatever its size. Pacing takes one turn of the tenant's
@@ -89,6 +97,7 @@ impl Capabilities {
             export: 0,
             upload: 0,
         },
+        mailbox_concurrency: EWS_MAILBOX_CONCURRENCY,
     };
 
     /// Whether permissions of `folder` can be read and written.

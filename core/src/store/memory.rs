@@ -34,6 +34,8 @@ struct State {
     pending: HashMap<UnitId, HashSet<ItemKey>>,
     errors: HashMap<(ProjectId, MailboxId), Vec<ItemErrorRecord>>,
     leases: HashMap<String, (String, Instant)>,
+    /// Shared slots: holder to expiry, by slot set.
+    slots: HashMap<String, HashMap<String, Instant>>,
     windows: HashMap<String, Window>,
     /// Each request rate's theoretical arrival time, on the store's clock.
     rates: HashMap<String, Duration>,
@@ -512,6 +514,35 @@ impl Store for MemoryStore {
             .is_some_and(|(current, _)| current == holder)
         {
             state.leases.remove(name);
+        }
+        Ok(())
+    }
+
+    async fn try_slot(
+        &self,
+        slots: &str,
+        holder: &str,
+        limit: u32,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let held = state.slots.entry(slots.to_string()).or_default();
+        held.retain(|_, expires| *expires > now);
+        if !held.contains_key(holder) && held.len() >= limit as usize {
+            return Ok(false);
+        }
+        held.insert(holder.to_string(), now + ttl);
+        Ok(true)
+    }
+
+    async fn release_slot(&self, slots: &str, holder: &str) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if let Some(held) = state.slots.get_mut(slots) {
+            held.remove(holder);
+            if held.is_empty() {
+                state.slots.remove(slots);
+            }
         }
         Ok(())
     }

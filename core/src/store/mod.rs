@@ -282,6 +282,20 @@ pub trait Store: Send + Sync + 'static {
     /// Gives up a lease held by `holder`.
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
 
+    /// Takes or renews `holder`'s place in the shared slots `slots`, which at most `limit`
+    /// holders have at once over every process sharing the store (a mailbox's units over every
+    /// worker); a place not renewed within `ttl` frees itself, so a holder that crashed gives
+    /// its place back. `false` if `limit` other holders have a place.
+    async fn try_slot(
+        &self,
+        slots: &str,
+        holder: &str,
+        limit: u32,
+        ttl: Duration,
+    ) -> Result<bool, StoreError>;
+    /// Gives up `holder`'s place in `slots`, if it has one.
+    async fn release_slot(&self, slots: &str, holder: &str) -> Result<(), StoreError>;
+
     /// Spends `amount` in the sliding window `window` (at most `limit` within any `span`, on
     /// the store's clock, shared by every process), or says how long until it fits. An amount
     /// larger than the whole limit is spent when the window is empty, or it never would be.

@@ -16,18 +16,27 @@
 //! | `{p}:unit-copied:{pass}` | hash | unit id (and `{unit}:bytes`) → items (bytes) it recorded as migrated |
 //! | `{p}:migrated:{project}:{mailbox}` | hash | 256 buckets of packed 16-byte item keys (first byte → the other 15 bytes of each key, concatenated), and `count` |
 //! | `{p}:pending:{unit}` | set | 16-byte item keys being uploaded |
+//! | `{p}:errors:{project}:{mailbox}` | list | item error JSON, oldest first |
+//! | `{p}:mailbox-states:{project}` | hash | mailbox id → `state\|pass\|final` (what the summary counted) |
+//! | `{p}:state-counts:{project}` | hash | state → mailboxes in it |
+//! | `{p}:pass-open:{project}` | hash | pass id → its mailboxes not yet final |
+//! | `{p}:pass-ended:{project}` | hash | pass id → when its last mailbox became final (20-digit ns) |
+//! | `{p}:pass-counters:{project}:{pass}` | hash | counter → the pass's total over its mailboxes |
+//! | `{p}:active:{project}` | set | mailbox ids still in a pass (what the sweep visits) |
+//! | `{p}:lease:{name}` | string | lease holder, with a TTL |
+//! | `{p}:slots:{name}` | sorted set | holders of a shared slot (a mailbox's running units), scored by expiry in ms |
+//! | `{p}:window:{name}` | sorted set | `id:amount` spent in a sliding window, scored by when (ms) |
+//! | `{p}:rate:{name}` | string | a request rate's next free turn (µs on Redis's clock) |
 //!
 //! The multi-key updates run as Lua scripts, so they are atomic; they need every key on one
 //! Redis node (a single Redis, or a primary with replicas; not Redis Cluster).
-//! | `{p}:errors:{project}:{mailbox}` | list | item error JSON, oldest first |
-//! | `{p}:lease:{name}` | string | lease holder, with a TTL |
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::AsyncCommands;
 use serde::de::DeserializeOwned;
 
@@ -127,6 +136,23 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
+"#;
+
+/// Takes or renews a place among at most ARGV[2] holders: a sorted set of holders scored by
+/// when their place expires (milliseconds on Redis's clock). ARGV: the holder, the limit, the
+/// time to live. The key expires with its last place. Returns 1 when the holder has a place.
+const TRY_SLOT: &str = r#"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local holder, limit, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if not redis.call('ZSCORE', KEYS[1], holder) and redis.call('ZCARD', KEYS[1]) >= limit then
+  return 0
+end
+redis.call('ZADD', KEYS[1], now + ttl, holder)
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], last[2])
+return 1
 "#;
 
 /// Lua shared by the scripts that read or write a migrated set. A mailbox's migrated set is a
@@ -303,6 +329,7 @@ struct Scripts {
     window_spend: redis::Script,
     window_adjust: redis::Script,
     rate_turn: redis::Script,
+    try_slot: redis::Script,
     set_counters: redis::Script,
     put_mailbox: redis::Script,
 }
@@ -318,11 +345,21 @@ impl Scripts {
             window_spend: redis::Script::new(WINDOW_SPEND),
             window_adjust: redis::Script::new(WINDOW_ADJUST),
             rate_turn: redis::Script::new(RATE_TURN),
+            try_slot: redis::Script::new(TRY_SLOT),
             set_counters: redis::Script::new(SET_COUNTERS),
             put_mailbox: redis::Script::new(PUT_MAILBOX),
         }
     }
 }
+
+/// How long a command may wait for its reply. The client's default (500 ms) is shorter than
+/// a loaded machine takes to answer a script over thousands of keys, or to get a runtime
+/// thread back from a worker decoding a 100 MB attachment; a timed-out write has still run,
+/// so a short timeout turns a slow success into a retried one.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long connecting (and reconnecting after a loss) may take.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The Redis store.
 #[derive(Clone)]
@@ -344,7 +381,13 @@ impl RedisStore {
     /// Connects to `url` (`redis://host:6379/0`), keeping keys under `prefix`.
     pub async fn connect(url: &str, prefix: &str) -> Result<RedisStore, StoreError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
-        let connection = client.get_connection_manager().await.map_err(unavailable)?;
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_connection_timeout(Some(CONNECTION_TIMEOUT));
+        let connection = client
+            .get_connection_manager_with_config(config)
+            .await
+            .map_err(unavailable)?;
         Ok(RedisStore {
             connection,
             prefix: prefix.to_string(),
@@ -1013,6 +1056,34 @@ impl Store for RedisStore {
             .key(self.key(&["lease", name]))
             .arg(holder)
             .invoke_async::<u64>(&mut self.connection())
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
+    async fn try_slot(
+        &self,
+        slots: &str,
+        holder: &str,
+        limit: u32,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let taken: u64 = self
+            .scripts
+            .try_slot
+            .key(self.key(&["slots", slots]))
+            .arg(holder)
+            .arg(limit)
+            .arg(ttl.as_millis().max(1) as u64)
+            .invoke_async(&mut self.connection())
+            .await
+            .map_err(unavailable)?;
+        Ok(taken == 1)
+    }
+
+    async fn release_slot(&self, slots: &str, holder: &str) -> Result<(), StoreError> {
+        self.connection()
+            .zrem::<_, _, u64>(self.key(&["slots", slots]), holder)
             .await
             .map(|_| ())
             .map_err(unavailable)

@@ -63,6 +63,8 @@ pub const GRAPH_CAPABILITIES: Capabilities = Capabilities {
         export: MAX_EXPORT_IDS as u32,
         upload: 1,
     },
+    // Outlook's limit: four concurrent requests per application and mailbox.
+    mailbox_concurrency: 4,
 };
 
 /// The mail API of one tenant over Microsoft Graph.
