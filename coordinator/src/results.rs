@@ -22,6 +22,12 @@ use crate::error::CoordinatorError;
 /// Results taken from the broker at once.
 const RESULT_PREFETCH: u16 = 32;
 
+/// How long the sweep rests per mailbox it visited. A visit (the record and counters read in
+/// pipelined batches, the state compared) cost about 11 µs of coordinator CPU at 10,000
+/// mailboxes (`control-bench`), so the sweep takes about 1% of a core however many mailboxes
+/// are in a pass, and catches up within a second up to 1,000 of them, 10 s at 10,000.
+const SWEEP_REST_PER_MAILBOX: Duration = Duration::from_millis(1);
+
 impl Coordinator {
     /// Consumes unit results until `shutdown`, resubscribing after broker failures.
     pub(crate) async fn consume_results(self: Arc<Self>, shutdown: CancellationToken) {
@@ -135,25 +141,40 @@ impl Coordinator {
         Ok(())
     }
 
-    /// Every `sweep_interval`: plans mailboxes whose planning stopped (a crash, a failure that
-    /// may pass) and settles the state of running mailboxes.
+    /// Every `sweep_interval`, or less often when many mailboxes are in a pass: plans mailboxes
+    /// whose planning stopped (a crash, a failure that may pass) and settles the state of
+    /// mailboxes a result did not settle (the coordinator stopped between applying it and
+    /// settling). Results settle their mailbox as they arrive, so the sweep is a safety net,
+    /// and its cost is kept flat: it rests [`SWEEP_REST_PER_MAILBOX`] per mailbox it visited.
     pub(crate) async fn sweep(self: Arc<Self>, shutdown: CancellationToken) {
         loop {
-            if let Err(error) = self.sweep_once().await {
-                tracing::warn!(%error, "sweep failed");
-            }
+            let visited = match self.sweep_once().await {
+                Ok(visited) => visited,
+                Err(error) => {
+                    tracing::warn!(%error, "sweep failed");
+                    0
+                }
+            };
+            let rest = self
+                .config
+                .sweep_interval
+                .max(SWEEP_REST_PER_MAILBOX.saturating_mul(visited.min(u32::MAX as usize) as u32));
             tokio::select! {
                 _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(self.config.sweep_interval) => {}
+                _ = tokio::time::sleep(rest) => {}
             }
         }
     }
 
-    async fn sweep_once(self: &Arc<Self>) -> Result<(), CoordinatorError> {
+    /// One sweep; returns the mailboxes it visited.
+    async fn sweep_once(self: &Arc<Self>) -> Result<usize, CoordinatorError> {
+        let mut visited = 0;
         for project in self.store.projects().await? {
             // Only mailboxes still in a pass: a finished project costs the sweep nothing.
             let mut planned = Vec::new();
-            for mailbox in self.store.active_mailboxes(&project.id).await? {
+            let active = self.store.active_mailboxes(&project.id).await?;
+            visited += active.len();
+            for mailbox in active {
                 let Some(pass) = mailbox.pass_id.clone() else {
                     continue;
                 };
@@ -182,7 +203,7 @@ impl Coordinator {
                 }
             }
         }
-        Ok(())
+        Ok(visited)
     }
 }
 

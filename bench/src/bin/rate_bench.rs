@@ -8,8 +8,17 @@
 //!     target/release/rate-bench --workers 3 --rate 20
 //!     target/release/rate-bench --workers 3 --rate 20 --ferry /path/to/an/older/ferry
 //!
+//! With `--mailbox-concurrency N` the simulator refuses requests beyond N in flight at one
+//! mailbox (its other limits stay off), and `--latency-ms` makes requests last long enough to
+//! overlap, so the run shows whether the workers together keep each mailbox within Exchange's
+//! limit (Graph's 4):
+//!
+//!     target/release/rate-bench --api graph --workers 4 --mailboxes 2 --rate 2000 \
+//!         --mailbox-concurrency 4 --latency-ms 15
+//!
 //! Printed per tenant: requests, the time from its first request to its last, the mean rate
-//! over that time, and the highest rate over any 5 s and 10 s. The coordinator runs in this
+//! over that time, the highest rate over any 5 s and 10 s, and the requests refused by each of
+//! the simulator's limits. The coordinator runs in this
 //! process (it plans, and its planning requests count too); `--ferry` picks the binary the
 //! workers run, so an older build can be measured side by side.
 
@@ -57,6 +66,47 @@ struct Args {
     /// Stop after this long.
     #[arg(long, default_value_t = 300)]
     max_seconds: u64,
+    /// Turn on the simulator's per-mailbox concurrency limit at this many requests in flight
+    /// (EWS and Graph), with its other limits off.
+    #[arg(long)]
+    mailbox_concurrency: Option<u32>,
+    /// Latency the simulator adds to every reply, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+}
+
+/// The simulator's throttling off except the per-mailbox concurrency limit, if one is given.
+fn only_concurrency_limited(sim: &mut SimConfig, mailbox_concurrency: Option<u32>) {
+    let Some(limit) = mailbox_concurrency else {
+        sim.throttling.enabled = false;
+        return;
+    };
+    let ews = &mut sim.throttling;
+    ews.enabled = true;
+    ews.max_concurrent_requests = limit;
+    ews.max_concurrent_sync = limit;
+    ews.budget_burst = u32::MAX / 2;
+    ews.budget_recharge_per_sec = 1e9;
+    ews.import_bytes_per_window = u64::MAX / 4;
+    let graph = &mut sim.graph_throttling;
+    graph.max_concurrent_requests = limit;
+    graph.requests_per_window = u64::MAX / 4;
+    graph.upload_bytes_per_window = u64::MAX / 4;
+}
+
+/// The simulator's `throttled.*` counters of a tenant, summed over its mailboxes.
+fn throttled_by_limit(environment: &Environment, tenant: &str) -> BTreeMap<String, u64> {
+    let mut refused = BTreeMap::new();
+    if let Some(tenant) = environment.sim.state.directory.tenant(tenant) {
+        for mailbox in tenant.mailboxes() {
+            for (counter, count) in mailbox.counters.snapshot() {
+                if let Some(limit) = counter.strip_prefix("throttled.") {
+                    *refused.entry(limit.to_string()).or_default() += count;
+                }
+            }
+        }
+    }
+    refused
 }
 
 /// How often the simulator's counters are read.
@@ -144,7 +194,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
     };
     sim.seed.mailboxes = args.mailboxes;
     sim.seed.items_median = args.items_median;
-    sim.throttling.enabled = false;
+    only_concurrency_limited(&mut sim, args.mailbox_concurrency);
+    if args.latency_ms > 0 {
+        sim.faults.latency = ferry_sim::faults::Latency::Fixed {
+            ms: args.latency_ms,
+        };
+    }
     let environment = Environment::start(
         EnvironmentOptions {
             sim,
@@ -212,13 +267,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
     };
     let elapsed = started.elapsed();
     println!(
-        "- {} worker processes running {}, {} mailboxes over {}, project rate {} requests/s per tenant, batches of {} items",
+        "- {} worker processes running {}, {} mailboxes over {}, project rate {} requests/s per tenant, batches of {} items, simulator concurrency limit {}, latency {} ms",
         args.workers,
         ferry.display(),
         args.mailboxes,
         args.api,
         args.rate,
-        args.batch_items
+        args.batch_items,
+        args.mailbox_concurrency
+            .map_or("off".to_string(), |limit| format!("{limit} per mailbox")),
+        args.latency_ms
     );
     let status = coordinator.get_project_status(&project.id, false).await?;
     let counters = status.counters.unwrap_or_default();
@@ -274,6 +332,19 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 }
             }
         }
+        let refused = throttled_by_limit(&environment, name);
+        println!(
+            "- {name} requests refused by the simulator's limits: {}",
+            if refused.is_empty() {
+                "none".to_string()
+            } else {
+                refused
+                    .iter()
+                    .map(|(limit, count)| format!("{limit} {count}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
         println!(
             "- {name} requests by operation: {}",
             by_operation
