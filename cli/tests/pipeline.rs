@@ -110,6 +110,27 @@ async fn throttling_and_transient_faults_lose_nothing_and_duplicate_nothing() {
         verification.summary(),
         verification
     );
+    if verification.logged_failures > 0 {
+        // What each logged item met, to tell a fault the engine should have absorbed from
+        // bad luck with the fault rates.
+        for mailbox in &project.mailboxes {
+            let (errors, _) = environment
+                .coordinator
+                .mailbox_errors(&project.id, &mailbox.id, 0, 100)
+                .await
+                .expect("errors");
+            for error in errors {
+                println!(
+                    "{}: {} {}: {} ({})",
+                    mailbox.source_address,
+                    error.folder_path,
+                    error.source_item_id,
+                    error.message,
+                    error.at
+                );
+            }
+        }
+    }
     assert_eq!(
         verification.logged_failures, 0,
         "transient faults are retried, not logged: {:?}",
