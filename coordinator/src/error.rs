@@ -36,6 +36,15 @@ impl CoordinatorError {
             problem: problem.into(),
         }
     }
+
+    /// Whether the store or broker failed, rather than the request: asking again later may
+    /// succeed.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            CoordinatorError::Store(_) | CoordinatorError::Broker(_)
+        )
+    }
 }
 
 impl From<CoordinatorError> for tonic::Status {

@@ -155,10 +155,9 @@ impl Coordinator {
                     0
                 }
             };
-            let rest = self
-                .config
-                .sweep_interval
-                .max(SWEEP_REST_PER_MAILBOX.saturating_mul(visited.min(u32::MAX as usize) as u32));
+            let rest = self.config.sweep_interval.max(
+                SWEEP_REST_PER_MAILBOX.saturating_mul(u32::try_from(visited).unwrap_or(u32::MAX)),
+            );
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 _ = tokio::time::sleep(rest) => {}

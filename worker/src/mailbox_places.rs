@@ -131,6 +131,13 @@ mod tests {
     use super::*;
     use ferry_core::store::memory::MemoryStore;
 
+    /// Takes places for `holder` at both mailboxes of [`slots`], limit 1.
+    async fn take(store: &Arc<dyn Store>, holder: &str, ttl: Duration) -> Option<MailboxPlaces> {
+        MailboxPlaces::take(store.clone(), holder, slots(1), ttl)
+            .await
+            .expect("store")
+    }
+
     fn slots(limit: u32) -> Vec<MailboxSlots> {
         let mut capabilities = Capabilities::ALL;
         capabilities.mailbox_concurrency = limit;
@@ -150,10 +157,7 @@ mod tests {
             .await
             .expect("store"));
         assert!(
-            MailboxPlaces::take(store.clone(), "unit", slots(1), ttl)
-                .await
-                .expect("store")
-                .is_none(),
+            take(&store, "unit", ttl).await.is_none(),
             "a full destination refuses the unit"
         );
         assert!(
@@ -171,10 +175,7 @@ mod tests {
             .release_slot(&destination.name, "other-unit")
             .await
             .expect("store");
-        let held = MailboxPlaces::take(store.clone(), "unit", slots(1), ttl)
-            .await
-            .expect("store")
-            .expect("free mailboxes");
+        let held = take(&store, "unit", ttl).await.expect("free mailboxes");
         held.release().await;
         assert!(
             store
@@ -189,25 +190,16 @@ mod tests {
     async fn places_are_renewed_while_held() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let ttl = Duration::from_millis(150);
-        let held = MailboxPlaces::take(store.clone(), "unit-1", slots(1), ttl)
-            .await
-            .expect("store")
-            .expect("free mailboxes");
+        let held = take(&store, "unit-1", ttl).await.expect("free mailboxes");
         tokio::time::sleep(Duration::from_millis(400)).await;
         assert!(
-            MailboxPlaces::take(store.clone(), "unit-2", slots(1), ttl)
-                .await
-                .expect("store")
-                .is_none(),
+            take(&store, "unit-2", ttl).await.is_none(),
             "renewed places outlive their time to live"
         );
         drop(held);
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert!(
-            MailboxPlaces::take(store.clone(), "unit-2", slots(1), ttl)
-                .await
-                .expect("store")
-                .is_some(),
+            take(&store, "unit-2", ttl).await.is_some(),
             "places dropped without release expire"
         );
     }

@@ -94,19 +94,32 @@ fn only_concurrency_limited(sim: &mut SimConfig, mailbox_concurrency: Option<u32
     graph.upload_bytes_per_window = u64::MAX / 4;
 }
 
-/// The simulator's `throttled.*` counters of a tenant, summed over its mailboxes.
-fn throttled_by_limit(environment: &Environment, tenant: &str) -> BTreeMap<String, u64> {
-    let mut refused = BTreeMap::new();
+/// A tenant's simulator counters whose names start with `prefix`, by the rest of the name,
+/// summed over its mailboxes (`throttled.` gives the requests each limit refused).
+fn tenant_counters(environment: &Environment, tenant: &str, prefix: &str) -> BTreeMap<String, u64> {
+    let mut counters = BTreeMap::new();
     if let Some(tenant) = environment.sim.state.directory.tenant(tenant) {
         for mailbox in tenant.mailboxes() {
             for (counter, count) in mailbox.counters.snapshot() {
-                if let Some(limit) = counter.strip_prefix("throttled.") {
-                    *refused.entry(limit.to_string()).or_default() += count;
+                if let Some(rest) = counter.strip_prefix(prefix) {
+                    *counters.entry(rest.to_string()).or_default() += count;
                 }
             }
         }
     }
-    refused
+    counters
+}
+
+/// Counters as `name count, ...`, or `none`.
+fn listed(counters: &BTreeMap<String, u64>) -> String {
+    if counters.is_empty() {
+        return "none".to_string();
+    }
+    counters
+        .iter()
+        .map(|(name, count)| format!("{name} {count}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How often the simulator's counters are read.
@@ -319,40 +332,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     for name in ["source", "destination"] {
-        let Some(tenant) = environment.sim.state.directory.tenant(name) else {
-            continue;
-        };
-        let mut by_operation: BTreeMap<String, u64> = BTreeMap::new();
-        for mailbox in tenant.mailboxes() {
-            for (counter, count) in mailbox.counters.snapshot() {
-                if let Some(operation) = counter.strip_prefix("requests.") {
-                    if operation != "graph" {
-                        *by_operation.entry(operation.to_string()).or_default() += count;
-                    }
-                }
-            }
-        }
-        let refused = throttled_by_limit(&environment, name);
         println!(
             "- {name} requests refused by the simulator's limits: {}",
-            if refused.is_empty() {
-                "none".to_string()
-            } else {
-                refused
-                    .iter()
-                    .map(|(limit, count)| format!("{limit} {count}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
+            listed(&tenant_counters(&environment, name, "throttled."))
         );
-        println!(
-            "- {name} requests by operation: {}",
-            by_operation
-                .iter()
-                .map(|(operation, count)| format!("{operation} {count}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        // Graph counts each request as `requests.graph` and again by operation.
+        let mut by_operation = tenant_counters(&environment, name, "requests.");
+        by_operation.remove("graph");
+        println!("- {name} requests by operation: {}", listed(&by_operation));
     }
     if finished {
         let verification = environment.verify(&project).await?;

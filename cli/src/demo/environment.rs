@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use ferry_coordinator::requests::{new_project, NewPass};
-use ferry_coordinator::{grpc, Coordinator, CoordinatorConfig, CoordinatorError};
+use ferry_coordinator::{grpc, Coordinator, CoordinatorConfig};
 use ferry_core::mapping::RecipientMapping;
 use ferry_core::model::{MailboxId, MailboxRecord, PassKind, ProjectId};
 use ferry_mail::ProtocolFactory;
@@ -274,7 +274,7 @@ impl Environment {
                 }
                 // A status read is only a look: a store or broker that is slow or briefly
                 // gone delays the next look, it does not end a pass that is still running.
-                Err(error @ (CoordinatorError::Store(_) | CoordinatorError::Broker(_))) => {
+                Err(error) if error.is_unavailable() => {
                     let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
                     if since.elapsed() >= STATUS_OUTAGE_LIMIT {
                         return Err(error.into());
