@@ -107,6 +107,9 @@ async fn graph_migrates_exactly_reports_what_it_cannot_carry_and_a_second_pass_c
 async fn graph_throttling_and_broken_replies_lose_nothing_and_duplicate_nothing() {
     let real = common::RealServices::connect().await;
     let mut sim = common::sim_config(6, 60);
+    // Requests last long enough to overlap, so the mailboxes' places (Graph's 4) run more at
+    // once than this simulator's limit of 2 serves, and its request window is met too.
+    sim.faults.latency = ferry_sim::faults::Latency::Fixed { ms: 10 };
     let graph = &mut sim.graph_throttling;
     graph.max_concurrent_requests = 2;
     graph.requests_per_window = 400;
@@ -119,8 +122,16 @@ async fn graph_throttling_and_broken_replies_lose_nothing_and_duplicate_nothing(
     let mut options = common::options(sim, 3, &real.namespace);
     options.api = MailProtocol::Graph;
     let environment = common::start(options, real.services()).await;
+    // The tenant's rate high enough that the mailboxes' limits bind, and the import window
+    // the simulator's (a project configured above the server's window waits out its own).
+    let limits = ferry_proto::v1::ProjectOptions {
+        requests_per_second: 1_000.0,
+        import_bytes_per_window: 3 * 1024 * 1024,
+        import_window_secs: 2,
+        ..ferry_proto::v1::ProjectOptions::default()
+    };
     let project = environment
-        .create_project("graph, throttled and faulty")
+        .create_project_with("graph, throttled and faulty", Some(limits))
         .await
         .expect("project");
 
@@ -132,6 +143,9 @@ async fn graph_throttling_and_broken_replies_lose_nothing_and_duplicate_nothing(
     .expect("the pass finishes")
     .expect("pass");
     let counters = status.counters.clone().unwrap_or_default();
+    let totals = common::sim_counter_totals(&environment).await;
+    let total = |prefix: &str| common::total(&totals, prefix);
+    println!("simulator counters: {totals:?}");
     assert!(
         counters.throttle_events > 0,
         "Graph throttled the migration"
@@ -149,10 +163,6 @@ async fn graph_throttling_and_broken_replies_lose_nothing_and_duplicate_nothing(
         counters.errors_by_code
     );
     assert_eq!(counters.items_copied, verification.source_items);
-
-    let totals = common::sim_counter_totals(&environment).await;
-    let total = |prefix: &str| common::total(&totals, prefix);
-    println!("simulator counters: {totals:?}");
     assert!(
         total("throttled.graph") > 0
             && total("fault.internal_error") > 0

@@ -72,6 +72,9 @@ async fn twenty_mailboxes_migrate_exactly_and_a_second_pass_copies_nothing() {
 async fn throttling_and_transient_faults_lose_nothing_and_duplicate_nothing() {
     let real = common::RealServices::connect().await;
     let mut sim = common::sim_config(8, 60);
+    // Requests last long enough to overlap, so the units of a mailbox run more at once than
+    // this simulator's limit of 3 serves, and its budget is spent faster than it recharges.
+    sim.faults.latency = ferry_sim::faults::Latency::Fixed { ms: 10 };
     let throttling = &mut sim.throttling;
     throttling.max_concurrent_requests = 3;
     throttling.concurrency_form = ThrottleForm::ResponseMessage;
@@ -86,8 +89,16 @@ async fn throttling_and_transient_faults_lose_nothing_and_duplicate_nothing() {
     sim.faults.connection_reset_rate = 0.025;
     let environment =
         common::start(common::options(sim, 3, &real.namespace), real.services()).await;
+    // The tenant's rate high enough that the mailboxes' limits bind, and the import window
+    // the simulator's (a project configured above the server's window waits out its own).
+    let limits = ferry_proto::v1::ProjectOptions {
+        requests_per_second: 1_000.0,
+        import_bytes_per_window: 4 * 1024 * 1024,
+        import_window_secs: 2,
+        ..ferry_proto::v1::ProjectOptions::default()
+    };
     let project = environment
-        .create_project("throttled and faulty")
+        .create_project_with("throttled and faulty", Some(limits))
         .await
         .expect("project");
 
