@@ -3,6 +3,7 @@
 
 pub mod cpu;
 pub mod sim_process;
+pub mod worker_process;
 
 use std::time::Duration;
 

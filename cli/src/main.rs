@@ -7,6 +7,15 @@ use ferry_cli::client::{
 };
 use ferry_cli::{coordinator_command, demo, sim_command, worker_command};
 
+/// jemalloc with an arena per CPU (`.cargo/config.toml`), not the system's allocator. A worker
+/// frees item buffers on other threads than the ones that filled them (Graph decodes on
+/// blocking threads); glibc keeps such memory cached in the filling thread's arena, so with 32
+/// units over Graph a worker peaked at 707 MiB, against 180 MiB now (BENCHMARKS.md, "Worker
+/// memory").
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Ferry: mailbox migration between Microsoft 365 tenants.
 #[derive(Debug, Parser)]
 #[command(name = "ferry", version, about)]

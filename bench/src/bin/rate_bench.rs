@@ -24,10 +24,10 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use ferry_bench::worker_process::{WorkerProcesses, WorkerServices};
 use ferry_cli::demo::environment::{Environment, EnvironmentOptions};
 use ferry_cli::services::ServiceArgs;
 use ferry_core::model::MailProtocol;
@@ -125,18 +125,6 @@ fn listed(counters: &BTreeMap<String, u64>) -> String {
 /// How often the simulator's counters are read.
 const SAMPLE: Duration = Duration::from_millis(250);
 
-/// The worker processes; killed when dropped, however the benchmark ends.
-struct Workers(Vec<Child>);
-
-impl Drop for Workers {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 /// Requests each tenant of the simulator has served so far.
 fn requests_by_tenant(environment: &Environment) -> BTreeMap<String, u64> {
     let mut requests = BTreeMap::new();
@@ -229,17 +217,19 @@ async fn run(args: Args) -> anyhow::Result<()> {
         services,
     )
     .await?;
-    let mut workers = Workers(Vec::new());
+    let mut workers = WorkerProcesses::default();
+    let worker_services = WorkerServices {
+        amqp: &args.amqp,
+        redis: &args.redis,
+        namespace: &namespace,
+    };
     for number in 1..=args.workers {
-        workers.0.push(
-            Command::new(&ferry)
-                .args(["worker", "--amqp", &args.amqp, "--redis", &args.redis])
-                .args(["--namespace", &namespace])
-                .args(["--name", &format!("rate-worker-{number}")])
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
-                .spawn()?,
-        );
+        workers.spawn(
+            &ferry,
+            &worker_services,
+            &format!("rate-worker-{number}"),
+            &[],
+        )?;
     }
     let options = v1::ProjectOptions {
         requests_per_second: args.rate,
