@@ -528,15 +528,10 @@ async fn windows_are_shared_and_free_up(store: &dyn Store) {
         }
         WindowSpend::Spent(_) => panic!("70 + 40 is over 100"),
     }
-    let corrected = store
+    store
         .window_adjust(&window, span, &first, 50)
         .await
         .expect("adjust");
-    assert_eq!(
-        (corrected.entry.amount, corrected.held),
-        (50, 50),
-        "the corrected entry, and what the window holds"
-    );
     let second = spent(
         store
             .window_spend(&window, span, 100, 40)
@@ -544,14 +539,10 @@ async fn windows_are_shared_and_free_up(store: &dyn Store) {
             .expect("spend"),
     );
     assert_eq!(second.amount, 40, "the corrected entry left room");
-    let removed = store
+    store
         .window_adjust(&window, span, &second, 0)
         .await
         .expect("adjust");
-    assert_eq!(
-        removed.held, 50,
-        "the second entry taken out, the first left"
-    );
     spent(
         store
             .window_spend(&window, span, 100, 50)

@@ -11,17 +11,13 @@
 //! Entries are timed when the upload is about to be sent and live 1% (at least 250 ms) longer
 //! than the window, as the server starts counting a little later.
 //!
-//! The limit adapts when the server's differs from the configured one. A refusal sets the
-//! mailbox's limit to what the window held once the refused bytes were taken out (what the
-//! server had accepted), at least half and at most 95% of the limit refused (never below 1 MiB).
-//! Each window span without a refusal raises it by 5%, up to just under the limit last refused;
-//! after ten such spans that ceiling is forgotten, so a server that allows more again is followed.
+//! The limit adapts when the server's differs from the configured one: every refusal lowers the
+//! mailbox's limit by a quarter (never below 1 MiB) and every accepted upload raises it by a
+//! tenth of the configured limit, up to it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-use tokio::time::Instant;
 
 use ferry_core::model::ProjectOptions;
 use ferry_core::pacing::Lane;
@@ -29,54 +25,6 @@ use ferry_core::store::{Store, StoreError, WindowEntry, WindowSpend};
 
 /// The lowest limit adaptation goes to.
 const MIN_LIMIT: u64 = 1024 * 1024;
-
-/// Clean window spans after which the limit last refused no longer caps the climb.
-const SPANS_TO_FORGET_A_REFUSAL: u32 = 10;
-
-/// A mailbox's limit while it differs from the configured one.
-#[derive(Debug, Clone, Copy)]
-struct Adapted {
-    /// The limit in force.
-    limit: u64,
-    /// The limit the server last refused: climbing stays just under it.
-    refused: u64,
-    /// When the limit last changed (or was refused).
-    changed_at: Instant,
-    /// When the server last refused.
-    refused_at: Instant,
-}
-
-impl Adapted {
-    /// After a refusal of `limit` while the window held `accepted` without the refused bytes.
-    fn refused(limit: u64, accepted: u64, configured: u64, now: Instant) -> Adapted {
-        let lowered = accepted
-            .clamp(limit / 2, limit - limit / 20)
-            .max(MIN_LIMIT)
-            .min(configured);
-        Adapted {
-            limit: lowered,
-            refused: limit,
-            changed_at: now,
-            refused_at: now,
-        }
-    }
-
-    /// After an accepted upload: 5% more per clean span, under the limit last refused until
-    /// that refusal is old; `None` once back at the configured limit.
-    fn accepted(mut self, span: Duration, configured: u64, now: Instant) -> Option<Adapted> {
-        if now.duration_since(self.changed_at) < span {
-            return Some(self);
-        }
-        let ceiling = if now.duration_since(self.refused_at) >= span * SPANS_TO_FORGET_A_REFUSAL {
-            configured
-        } else {
-            self.refused - self.refused / 100
-        };
-        self.limit = (self.limit + self.limit / 20).min(ceiling).max(self.limit);
-        self.changed_at = now;
-        (self.limit < configured).then_some(self)
-    }
-}
 
 /// A worker's view of its destination mailboxes' import windows.
 pub struct ImportPacing {
@@ -95,7 +43,7 @@ struct PacingState {
     /// Export data bytes per listed byte, as seen (a moving average).
     ratio: f64,
     /// Adapted limits, by window.
-    limits: HashMap<String, Adapted>,
+    limits: HashMap<String, u64>,
 }
 
 /// Bytes spent in a mailbox's window for one round of a unit.
@@ -133,7 +81,8 @@ impl ImportPacing {
         self.state()
             .limits
             .get(window)
-            .map_or(configured, |adapted| adapted.limit)
+            .copied()
+            .unwrap_or(configured)
             .min(configured)
     }
 
@@ -212,66 +161,59 @@ impl ImportPacing {
             let seen = exported as f64 / listed as f64;
             state.ratio = 0.8 * state.ratio + 0.2 * seen.clamp(0.1, 10.0);
         }
-        self.correct(grant, exported).await.map(|_| ())
+        self.correct(grant, exported).await
     }
 
     /// Takes `bytes` the server refused (throttled) out of the grant, and lowers the
-    /// mailbox's limit to what the window then holds: what the server had accepted when it
-    /// refused, so its limit, unless the two windows are out of step.
+    /// mailbox's limit: the server's window is smaller than ours, or out of step with it.
     pub async fn refused(
         &self,
         grant: &mut ImportGrant,
         bytes: u64,
         options: &ProjectOptions,
     ) -> Result<(), StoreError> {
+        {
+            let configured = options.import_bytes_per_window;
+            let mut state = self.state();
+            let limit = state
+                .limits
+                .get(&grant.window)
+                .copied()
+                .unwrap_or(configured);
+            let lowered = (limit - limit / 4).max(MIN_LIMIT).min(configured);
+            tracing::info!(window = %grant.window, limit = lowered, "import refused; lowering the mailbox's import limit");
+            state.limits.insert(grant.window.clone(), lowered);
+        }
         let kept = grant
             .entry
             .as_ref()
             .map_or(0, |entry| entry.amount.saturating_sub(bytes));
-        let Some(accepted) = self.correct(grant, kept).await? else {
-            return Ok(());
-        };
-        let configured = options.import_bytes_per_window;
-        let mut state = self.state();
-        let limit = state
-            .limits
-            .get(&grant.window)
-            .map_or(configured, |adapted| adapted.limit);
-        let adapted = Adapted::refused(limit, accepted, configured, Instant::now());
-        tracing::info!(window = %grant.window, limit = adapted.limit, accepted, "import refused; lowering the mailbox's import limit");
-        state.limits.insert(grant.window.clone(), adapted);
-        Ok(())
+        self.correct(grant, kept).await
     }
 
     /// Notes an upload the server took whole, raising an adapted limit back towards the
-    /// configured one once a window span has passed without a refusal.
+    /// configured one.
     pub fn accepted(&self, grant: &ImportGrant, options: &ProjectOptions) {
         let configured = options.import_bytes_per_window;
         let mut state = self.state();
-        let Some(adapted) = state.limits.get(&grant.window).copied() else {
-            return;
-        };
-        match adapted.accepted(grant.span, configured, Instant::now()) {
-            Some(raised) => state.limits.insert(grant.window.clone(), raised),
-            None => state.limits.remove(&grant.window),
-        };
+        if let Some(limit) = state.limits.get_mut(&grant.window) {
+            *limit = (*limit + configured / 10).min(configured);
+            if *limit >= configured {
+                state.limits.remove(&grant.window);
+            }
+        }
     }
 
-    /// Corrects the grant's entry to `amount`; what the window holds after, if it has one.
-    async fn correct(
-        &self,
-        grant: &mut ImportGrant,
-        amount: u64,
-    ) -> Result<Option<u64>, StoreError> {
+    async fn correct(&self, grant: &mut ImportGrant, amount: u64) -> Result<(), StoreError> {
         let Some(entry) = &grant.entry else {
-            return Ok(None);
+            return Ok(());
         };
         let corrected = self
             .store
             .window_adjust(&grant.window, grant.span, entry, amount)
             .await?;
-        grant.entry = Some(corrected.entry);
-        Ok(Some(corrected.held))
+        grant.entry = Some(corrected);
+        Ok(())
     }
 }
 
@@ -353,65 +295,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_refusal_sets_the_limit_to_what_the_server_had_accepted() {
+    async fn refusals_lower_the_limit_and_acceptances_raise_it_back() {
         let pacing = ImportPacing::new(Arc::new(MemoryStore::new()));
-        let mb = MIN_LIMIT;
-        let options = options(20 * mb);
+        let options = options(8 * MIN_LIMIT);
         let mut lane = lane();
-        let (_, mut first) = pacing
-            .take(&mut lane, &options, &[12 * mb])
+        let (_, mut grant) = pacing
+            .take(&mut lane, &options, &[MIN_LIMIT])
             .await
             .expect("take");
-        let (_, mut second) = pacing
-            .take(&mut lane, &options, &[6 * mb])
-            .await
-            .expect("take");
-        pacing.accepted(&first, &options);
-        // The server took 12 + 3 MiB of the 18 before refusing: its limit is about 15.
         pacing
-            .refused(&mut second, 3 * mb, &options)
+            .refused(&mut grant, MIN_LIMIT, &options)
             .await
             .expect("refused");
-        assert_eq!(pacing.limit(&first.window, 20 * mb), 15 * mb);
-        // A refusal with little in the window (windows out of step) halves it at most, and a
-        // refusal always lowers it.
-        pacing.correct(&mut first, 0).await.expect("correct");
-        pacing.correct(&mut second, 0).await.expect("correct");
-        let (_, mut third) = pacing.take(&mut lane, &options, &[mb]).await.expect("take");
-        pacing
-            .refused(&mut third, mb, &options)
-            .await
-            .expect("refused");
-        assert_eq!(pacing.limit(&third.window, 20 * mb), 15 * mb / 2);
-    }
-
-    #[test]
-    fn the_limit_climbs_a_twentieth_per_clean_span_under_the_refused_one_until_it_is_old() {
-        let (span, mb) = (Duration::from_secs(1), MIN_LIMIT);
-        let start = Instant::now();
-        let adapted = Adapted::refused(20 * mb, 15 * mb, 20 * mb, start);
-        assert_eq!(adapted.limit, 15 * mb);
-        let same_span = adapted
-            .accepted(span, 20 * mb, start + span / 2)
-            .expect("adapted");
-        assert_eq!(same_span.limit, 15 * mb, "no climb within a span");
-        let mut climbing = adapted;
-        let mut limits = Vec::new();
-        for spans in 1..=6 {
-            climbing = climbing
-                .accepted(span, 20 * mb, start + span * spans)
-                .expect("still adapted");
-            limits.push(climbing.limit);
+        assert_eq!(pacing.limit(&grant.window, 8 * MIN_LIMIT), 6 * MIN_LIMIT);
+        for _ in 0..10 {
+            pacing.accepted(&grant, &options);
         }
-        assert_eq!(limits[0], 15 * mb + 15 * mb / 20);
-        assert_eq!(
-            *limits.last().expect("climbed"),
-            20 * mb - 20 * mb / 100,
-            "capped just under the limit refused"
-        );
-        let forgotten = (7..=40).try_fold(climbing, |adapted, spans| {
-            adapted.accepted(span, 20 * mb, start + span * spans)
-        });
-        assert!(forgotten.is_none(), "back at the configured limit");
+        assert_eq!(pacing.limit(&grant.window, 8 * MIN_LIMIT), 8 * MIN_LIMIT);
     }
 }

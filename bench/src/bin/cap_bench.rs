@@ -91,6 +91,11 @@ const SAMPLE: Duration = Duration::from_millis(250);
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // Quiet unless asked: `RUST_LOG=ferry_worker::import_pacing=info` traces each refusal.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -11,7 +11,7 @@ use super::rate::{interval, take_turn};
 use super::window::Window;
 use super::{
     Copied, CounterKey, MigratedCommit, ProjectSummary, Store, StoreError, UnitOutcome,
-    WindowAdjusted, WindowEntry, WindowSpend,
+    WindowEntry, WindowSpend,
 };
 use crate::model::{
     counter, Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, MailboxState, PassId,
@@ -568,23 +568,17 @@ impl Store for MemoryStore {
     async fn window_adjust(
         &self,
         window: &str,
-        span: Duration,
+        _span: Duration,
         entry: &WindowEntry,
         amount: u64,
-    ) -> Result<WindowAdjusted, StoreError> {
+    ) -> Result<WindowEntry, StoreError> {
         let now = self.clock();
         let mut state = self.lock();
         Ok(match state.windows.get_mut(window) {
-            Some(kept) => WindowAdjusted {
-                entry: kept.adjust(now, entry, amount),
-                held: kept.held(now, span),
-            },
-            None => WindowAdjusted {
-                entry: WindowEntry {
-                    id: entry.id.clone(),
-                    amount,
-                },
-                held: 0,
+            Some(held) => held.adjust(now, entry, amount),
+            None => WindowEntry {
+                id: entry.id.clone(),
+                amount,
             },
         })
     }

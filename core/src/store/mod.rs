@@ -109,15 +109,6 @@ pub struct WindowEntry {
     pub amount: u64,
 }
 
-/// A window entry after its correction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WindowAdjusted {
-    /// The corrected entry.
-    pub entry: WindowEntry,
-    /// What the window holds now, the corrected entry included.
-    pub held: u64,
-}
-
 /// What asking a sliding window for an amount gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WindowSpend {
@@ -318,15 +309,14 @@ pub trait Store: Send + Sync + 'static {
     /// Corrects an entry to `amount` (0 takes it out) spent now: the caller spends ahead of
     /// time and corrects when the amount is known and about to be used, so the entry frees up
     /// when the server's own accounting does. An entry already expired is left alone.
-    /// Returns the corrected entry and what the window holds with it (unexpired entries of
-    /// every holder), which tells a caller refused by the server what the server had taken.
+    /// Returns the corrected entry.
     async fn window_adjust(
         &self,
         window: &str,
         span: Duration,
         entry: &WindowEntry,
         amount: u64,
-    ) -> Result<WindowAdjusted, StoreError>;
+    ) -> Result<WindowEntry, StoreError>;
 
     /// Takes the next `turns` turns of the request rate `rate`: at most `per_second` turns a
     /// second over every process sharing the store, bursts of up to `burst`, on the store's

@@ -44,7 +44,7 @@ use chrono::DateTime;
 
 use super::{
     Copied, CounterKey, MigratedCommit, ProjectSummary, Store, StoreError, UnitOutcome,
-    WindowAdjusted, WindowEntry, WindowSpend,
+    WindowEntry, WindowSpend,
 };
 use crate::model::{
     counter, Counters, ItemErrorRecord, ItemKey, MailboxId, MailboxRecord, PassId, PassRecord,
@@ -99,24 +99,19 @@ return {0, math.max(wait, 1), math.max(limit - total, 0)}
 "#;
 
 /// Changes a window entry's amount and moves it to now. ARGV: the old member, the new amount
-/// (0 removes it), the new member, the span in ms. Returns what the window holds after.
+/// (0 removes it), the new member, the span in ms.
 const WINDOW_ADJUST: &str = r#"
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if score then
   redis.call('ZREM', KEYS[1], ARGV[1])
   if tonumber(ARGV[2]) > 0 then
+    local time = redis.call('TIME')
+    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
     redis.call('ZADD', KEYS[1], now, ARGV[3])
     redis.call('PEXPIRE', KEYS[1], ARGV[4])
   end
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[4]))
-local total = 0
-for _, member in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  total = total + (tonumber(string.match(member, ':(%d+)$')) or 0)
-end
-return total
+return 0
 "#;
 
 /// Takes turns of a request rate (`rate::take_turn`, in microseconds on Redis's clock). ARGV:
@@ -1132,13 +1127,12 @@ impl Store for RedisStore {
         span: Duration,
         entry: &WindowEntry,
         amount: u64,
-    ) -> Result<WindowAdjusted, StoreError> {
+    ) -> Result<WindowEntry, StoreError> {
         let adjusted = WindowEntry {
             id: entry.id.clone(),
             amount,
         };
-        let held = self
-            .scripts
+        self.scripts
             .window_adjust
             .key(self.key(&["window", window]))
             .arg(format!("{}:{}", entry.id, entry.amount))
@@ -1148,10 +1142,7 @@ impl Store for RedisStore {
             .invoke_async::<u64>(&mut self.connection())
             .await
             .map_err(unavailable)?;
-        Ok(WindowAdjusted {
-            entry: adjusted,
-            held,
-        })
+        Ok(adjusted)
     }
 
     async fn rate_turn(

@@ -20,12 +20,6 @@ impl Window {
             .retain(|(at, _)| now.saturating_sub(*at) < span);
     }
 
-    /// What the entries spent less than `span` before `now` add up to.
-    pub fn held(&mut self, now: Duration, span: Duration) -> u64 {
-        self.expire(now, span);
-        self.entries.iter().map(|(_, entry)| entry.amount).sum()
-    }
-
     /// Whether the window holds nothing.
     #[cfg(test)]
     fn is_empty(&self) -> bool {
